@@ -1,0 +1,329 @@
+"""The `dustmail-lite` command: serve, and the operator's keys/accounts/domains tools."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from functools import wraps
+from typing import Any, Awaitable, Callable
+
+import click
+
+from . import __version__, keys
+from .api import timestamp
+from .config import Config, ConfigError, load
+from .domains import DomainError, DomainNotFound, Domains, DomainTaken, required_records
+from .store import PLANS, Store
+
+
+def _config(ctx: click.Context) -> Config:
+    config = ctx.find_object(dict)["config"]
+    return config
+
+
+def with_store(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+    """Run an async command body with the store open; `fn(config, store, ...)`."""
+
+    @click.pass_context
+    @wraps(fn)
+    def command(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
+        config = _config(ctx)
+
+        async def run() -> Any:
+            store = Store(config.storage.path, max_emails_per_inbox=config.inboxes.max_emails)
+            async with store:
+                return await fn(config, store, *args, **kwargs)
+
+        return asyncio.run(run())
+
+    return command
+
+
+def info(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _time(ms: int | None) -> str | None:
+    return timestamp(ms) if ms else None
+
+
+@click.group()
+@click.version_option(__version__, prog_name="dustmail-lite")
+@click.option(
+    "--config", "config_path", envvar="DUSTMAIL_CONFIG", type=click.Path(dir_okay=False),
+    help="TOML config file (default: $DUSTMAIL_CONFIG, else the built-in defaults).",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """dustmail-lite: a self-hosted temporary-email server (DustMail API + SMTP)."""
+    try:
+        ctx.obj = {"config": load(config_path)}
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning", "error"]))
+@click.pass_context
+def serve(ctx: click.Context, log_level: str) -> None:
+    """Run the HTTP API, the SMTP listener and the purge on one event loop."""
+    import uvicorn
+
+    from .app import create_app
+
+    config = _config(ctx)
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
+    options: dict[str, Any] = {}
+    try:
+        import uvloop  # noqa: F401
+
+        options["loop"] = "uvloop"
+    except ImportError:
+        pass
+    try:
+        import httptools  # noqa: F401
+
+        options["http"] = "httptools"
+    except ImportError:
+        pass
+    info(
+        f"dustmail-lite {__version__}: HTTP on http://{config.http.host}:{config.http.port}, "
+        f"SMTP on {config.smtp.host}:{config.smtp.port}, config {config.source}"
+    )
+    uvicorn.run(
+        create_app(config),
+        host=config.http.host,
+        port=config.http.port,
+        log_level=log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=max(1, int(config.smtp.shutdown_grace)),
+        access_log=log_level == "debug",
+        **options,
+    )
+
+
+# --- keys ---------------------------------------------------------------------
+
+
+@main.group(name="keys")
+def keys_group() -> None:
+    """Create, list and revoke API keys."""
+
+
+@keys_group.command("create")
+@click.option("--owner", required=True, help="Account name; created if new.")
+@click.option("--plan", type=click.Choice(PLANS), default=None, help="Plan of a new account (default free), or change it.")
+@click.option("--label", default="", help="A note to tell keys apart.")
+@with_store
+async def keys_create(config: Config, store: Store, owner: str, plan: str | None, label: str) -> None:
+    """Create a key; prints the key alone on stdout (shown once)."""
+    existing = await store.get_account(owner)
+    account = await store.ensure_account(owner, plan)
+    key = keys.generate()
+    key_id = await store.add_key(account.id, keys.hash_key(key), keys.display_prefix(key), label)
+    verb = "existing" if existing else "new"
+    info(f"Created key {key_id} for {verb} account '{account.name}' ({account.plan}). It is shown only once:")
+    click.echo(key)
+
+
+@keys_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_store
+async def keys_list(config: Config, store: Store, as_json: bool) -> None:
+    """List keys (prefixes only; keys are never stored)."""
+    rows = [
+        {
+            "id": k.id,
+            "account": k.account_name,
+            "plan": k.plan,
+            "prefix": k.prefix,
+            "label": k.label,
+            "created_at": _time(k.created_at),
+            "revoked_at": _time(k.revoked_at),
+        }
+        for k in await store.list_keys()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        info("No keys yet. Create one with: dustmail-lite keys create --owner NAME")
+        return
+    click.echo(f"{'ID':<13} {'ACCOUNT':<16} {'PLAN':<8} {'PREFIX':<18} {'STATUS':<8} LABEL")
+    for r in rows:
+        status = "revoked" if r["revoked_at"] else "active"
+        click.echo(f"{r['id']:<13} {r['account']:<16} {r['plan']:<8} {r['prefix']:<18} {status:<8} {r['label']}")
+
+
+@keys_group.command("revoke")
+@click.argument("id_or_key")
+@with_store
+async def keys_revoke(config: Config, store: Store, id_or_key: str) -> None:
+    """Revoke a key by its id (from `keys list`) or the key itself."""
+    if id_or_key.startswith(keys.PREFIX):
+        done = await store.revoke_key(key_hash=keys.hash_key(id_or_key))
+    else:
+        done = await store.revoke_key(key_id=id_or_key)
+    if not done:
+        raise click.ClickException(f"no active key matches {id_or_key!r}")
+    info("Key revoked.")
+
+
+# --- accounts -----------------------------------------------------------------
+
+
+@main.group()
+def accounts() -> None:
+    """List accounts and change their plan."""
+
+
+@accounts.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_store
+async def accounts_list(config: Config, store: Store, as_json: bool) -> None:
+    rows = [
+        {"name": a.name, "plan": a.plan, "active_keys": k, "active_inboxes": i, "created_at": _time(a.created_at)}
+        for a, k, i in await store.list_accounts()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo(f"{'ACCOUNT':<20} {'PLAN':<8} {'KEYS':>5} {'INBOXES':>8}")
+    for r in rows:
+        click.echo(f"{r['name']:<20} {r['plan']:<8} {r['active_keys']:>5} {r['active_inboxes']:>8}")
+
+
+@accounts.command("set-plan")
+@click.argument("name")
+@click.argument("plan", type=click.Choice(PLANS))
+@with_store
+async def accounts_set_plan(config: Config, store: Store, name: str, plan: str) -> None:
+    """Move account NAME to PLAN (free or premium)."""
+    if not await store.set_plan(name, plan):
+        raise click.ClickException(f"no account named {name!r}")
+    info(f"Account '{name}' is now {plan}.")
+
+
+# --- domains ------------------------------------------------------------------
+
+
+@main.group()
+def domains() -> None:
+    """Custom domains of Premium accounts: add, verify by DNS, list, remove."""
+
+
+def _records_text(domain: Any, mx_host: str) -> str:
+    lines = []
+    for record in required_records(domain, mx_host):
+        extra = f" (priority {record['priority']})" if "priority" in record else ""
+        lines.append(f"  {record['type']:<4} {record['name']}  ->  {record['value']}{extra}")
+    return "\n".join(lines)
+
+
+@domains.command("add")
+@click.argument("domain")
+@click.option("--owner", required=True, help="Account that will own the domain.")
+@click.option("--json", "as_json", is_flag=True)
+@with_store
+async def domains_add(config: Config, store: Store, domain: str, owner: str, as_json: bool) -> None:
+    """Claim DOMAIN for an account and print the DNS records to create."""
+    account = await store.get_account(owner)
+    if account is None:
+        raise click.ClickException(f"no account named {owner!r} (create one with `keys create --owner`)")
+    service = Domains.from_config(store, config)
+    try:
+        record = await service.add(domain, account.id)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    except DomainTaken as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        described = service.describe(record)
+        click.echo(json.dumps({k: described[k] for k in ("domain", "status", "records")}, indent=2))
+        return
+    if account.plan != "premium":
+        info(f"Note: '{owner}' is on the free plan; only Premium keys can create inboxes on custom domains.")
+    click.echo(f"{record.name}: {record.status}. Create these DNS records, then run "
+               f"`dustmail-lite domains verify {record.name}`:")
+    click.echo(_records_text(record, config.smtp.hostname))
+
+
+@domains.command("verify")
+@click.argument("domain")
+@click.option("--json", "as_json", is_flag=True)
+@with_store
+async def domains_verify(config: Config, store: Store, domain: str, as_json: bool) -> None:
+    """Check DOMAIN's TXT and MX records now; exit 0 only when verified."""
+    service = Domains.from_config(store, config)
+    try:
+        record = await service.owned(domain, None)
+    except DomainNotFound:
+        raise click.ClickException(f"unknown domain {domain!r}; add it first") from None
+    record, result = await service.verify(record)
+    if as_json:
+        click.echo(json.dumps({**service.describe(record), "check": result.as_dict()}, indent=2))
+    else:
+        click.echo(f"{record.name}: {record.status}")
+        for r in (result.txt, result.mx):
+            found = f"; found {r['found']}" if r.get("found") and r["status"] != "valid" else ""
+            error = f" ({r['error']})" if r.get("error") else ""
+            click.echo(f"  {r['type']:<4} {r['name']}: {r['status']}{error}{found}")
+    if not result.verified:
+        sys.exit(1)
+
+
+@domains.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@with_store
+async def domains_list(config: Config, store: Store, as_json: bool) -> None:
+    """Every custom domain with its owner, status and last check."""
+    service = Domains.from_config(store, config)
+    rows = [{**service.describe(d), "owner": d.account_name} for d in await store.list_domains()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        info("No custom domains.")
+    for r in rows:
+        why = ""
+        if r["status"] in ("failing", "suspended") and r["last_check"]:
+            bad = [f"{x['type']} {x['status']}" for x in r["last_check"]["records"] if x["status"] != "valid"]
+            why = f"  ({r['failures']} failed checks: {', '.join(bad)})"
+        click.echo(f"{r['domain']:<30} {r['owner']:<16} {r['status']}{why}")
+
+
+@domains.command("remove")
+@click.argument("domain")
+@with_store
+async def domains_remove(config: Config, store: Store, domain: str) -> None:
+    """Forget DOMAIN; its inboxes stay readable until they expire but receive no more mail."""
+    service = Domains.from_config(store, config)
+    try:
+        record = await service.owned(domain, None)
+    except DomainNotFound:
+        raise click.ClickException(f"unknown domain {domain!r}") from None
+    await store.remove_domain(record.name)
+    info(f"Removed {record.name}.")
+
+
+# --- maintenance ----------------------------------------------------------------
+
+
+@main.command()
+@with_store
+async def purge(config: Config, store: Store) -> None:
+    """Remove expired and deleted inboxes now (serve does this every purge_interval)."""
+    stats = await store.purge(quarantine_ms=int(config.inboxes.username_quarantine * 1000))
+    info(f"Purged {stats.inboxes} inboxes and {stats.emails} emails.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_store
+async def backup(config: Config, store: Store, path: str) -> None:
+    """Write a consistent copy of the database to PATH, safe while serve runs."""
+    await store.backup(path)
+    info(f"Backup written to {path}.")

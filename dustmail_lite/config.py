@@ -1,0 +1,320 @@
+"""Configuration: a typed schema with defaults, loaded from TOML.
+
+Every key has a default, so no file at all is a working configuration.
+`load()` refuses unknown keys and bad values with a message that names the file,
+the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_VAR = "DUSTMAIL_CONFIG"
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message says why."""
+
+
+# Value kinds. Each key's kind decides how its TOML value is checked and converted.
+DURATION = "duration"  # "10s", "30m", "1h", "365d" or integer seconds -> float seconds
+SIZE = "size"  # "10MB", "512KB" or integer bytes -> int bytes
+INT = "int"
+BOOL = "bool"
+STR = "str"
+STR_LIST = "str_list"
+
+
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*(B|KB|MB|GB)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, None: 1}
+
+
+def parse_duration(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as \"30s\", \"5m\", \"1h\" or \"365d\"")
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if isinstance(value, str):
+        match = _DURATION_RE.match(value)
+        if match:
+            return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    raise ValueError(f"{value!r} is not a duration such as \"30s\", \"5m\", \"1h\" or \"365d\"")
+
+
+def parse_size(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("expected a size such as \"512KB\" or \"10MB\"")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a size cannot be negative")
+        return value
+    if isinstance(value, str):
+        match = _SIZE_RE.match(value)
+        if match:
+            unit = match.group(2).upper() if match.group(2) else None
+            return int(match.group(1)) * _SIZE_UNITS[unit]
+    raise ValueError(f"{value!r} is not a size such as \"512KB\" or \"10MB\"")
+
+
+def _convert(value: Any, kind: str) -> Any:
+    if kind == DURATION:
+        return parse_duration(value)
+    if kind == SIZE:
+        return parse_size(value)
+    if kind == INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected an integer, got {value!r}")
+        return value
+    if kind == BOOL:
+        if not isinstance(value, bool):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value
+    if kind == STR:
+        if not isinstance(value, str):
+            raise ValueError(f"expected a string, got {value!r}")
+        return value
+    if kind == STR_LIST:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"expected a list of strings, got {value!r}")
+        return tuple(value)
+    raise AssertionError(kind)
+
+
+def setting(default: Any, kind: str, help: str, minimum: float | None = None) -> Any:
+    """A config key: its default as written in TOML, its kind and its one-line help."""
+    metadata = {"kind": kind, "help": help, "minimum": minimum, "written": default}
+    return field(default=_convert(default, kind), metadata=metadata)
+
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    path: str = setting("dustmail.sqlite3", STR, "SQLite database file (created if missing)")
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    host: str = setting("127.0.0.1", STR, "address the HTTP API listens on")
+    port: int = setting(8025, INT, "HTTP port", minimum=0)
+    max_body_size: int = setting("64KB", SIZE, "largest request body accepted (413 past it)")
+    auth_failures: int = setting(
+        20, INT, "failed authentications allowed per client address per minute (429 past it)", 1
+    )
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = setting("127.0.0.1", STR, "address the SMTP listener binds (0.0.0.0 for an MX)")
+    port: int = setting(1025, INT, "SMTP port (25 for an MX)", minimum=0)
+    hostname: str = setting("localhost", STR, "name in the banner; MX records of custom domains point here")
+    max_message_size: int = setting("10MB", SIZE, "largest message accepted (552 past it)", 1)
+    max_recipients: int = setting(100, INT, "recipients per message (452 past it)", 1)
+    idle_timeout: float = setting("60s", DURATION, "a client silent this long is disconnected", 1)
+    transaction_timeout: float = setting(
+        "300s", DURATION, "longest a client may take from MAIL FROM to the end of DATA", 1
+    )
+    shutdown_grace: float = setting(
+        "10s", DURATION, "on shutdown, how long transactions under way may take to finish"
+    )
+    max_connections: int = setting(200, INT, "simultaneous SMTP connections in total (421 past it)", 1)
+    max_connections_per_ip: int = setting(20, INT, "simultaneous SMTP connections per client address", 1)
+    max_errors: int = setting(10, INT, "refused commands per session before 421 and disconnect", 1)
+    max_header_size: int = setting("256KB", SIZE, "largest header block accepted (552 past it)", 1)
+    max_mime_parts: int = setting(1000, INT, "MIME parts parsed per message; past it only raw is kept", 1)
+    max_mime_depth: int = setting(20, INT, "MIME nesting parsed; past it only raw is kept", 1)
+    catch_all_owner: str = setting(
+        "", STR, "account that owns inboxes created on first delivery to any address (sink mode)"
+    )
+    accept_any_domain: bool = setting(
+        False, BOOL, "with catch_all_owner: accept mail for every domain, not only served ones"
+    )
+
+
+@dataclass(frozen=True)
+class DomainsConfig:
+    primary: str = setting("dustmail.localhost", STR, "domain of Free inboxes, listed first")
+    shared: tuple[str, ...] = setting((), STR_LIST, "extra shared domains Premium keys may pick")
+
+
+@dataclass(frozen=True)
+class InboxesConfig:
+    purge_interval: float = setting("60s", DURATION, "how often expired and deleted inboxes are removed", 1)
+    max_emails: int = setting(1000, INT, "emails kept per inbox; the oldest are pruned past it", 1)
+    username_quarantine: float = setting(
+        "30d", DURATION, "how long an ended address stays reserved before anyone may take it"
+    )
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    inbox_ttl: float = setting("30m", DURATION, "lifetime of a new inbox", 1)
+    rate_limit: int = setting(100, INT, "requests per window; 0 = unlimited", 0)
+    rate_window: float = setting("1h", DURATION, "length of the rate-limit window", 1)
+
+
+def _premium_plan() -> PlanConfig:
+    return PlanConfig(inbox_ttl=365 * 86400, rate_limit=0, rate_window=3600)
+
+
+@dataclass(frozen=True)
+class PlansConfig:
+    free: PlanConfig = field(default_factory=PlanConfig)
+    premium: PlanConfig = field(default_factory=_premium_plan)
+
+
+@dataclass(frozen=True)
+class WaitConfig:
+    default_timeout: float = setting("30s", DURATION, "wait timeout when the request names none")
+    max_timeout: float = setting("300s", DURATION, "longest wait a request may ask for", 1)
+    keepalive: float = setting("15s", DURATION, "interval of keep-alive comments on event streams", 1)
+
+
+@dataclass(frozen=True)
+class DnsConfig:
+    nameservers: tuple[str, ...] = setting(
+        (), STR_LIST, "\"HOST\" or \"HOST:PORT\" resolvers; empty = the system resolver"
+    )
+    timeout: float = setting("5s", DURATION, "time allowed for one DNS lookup", 0.01)
+    recheck_interval: float = setting("24h", DURATION, "how often verified domains are re-checked", 1)
+    max_failures: int = setting(3, INT, "failed MX re-checks in a row before a domain stops receiving", 1)
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    enabled: bool = setting(True, BOOL, "serve the web dashboard")
+    prefix: str = setting("/", STR, "URL path the dashboard is served under")
+
+
+@dataclass(frozen=True)
+class Config:
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    domains: DomainsConfig = field(default_factory=DomainsConfig)
+    inboxes: InboxesConfig = field(default_factory=InboxesConfig)
+    plans: PlansConfig = field(default_factory=PlansConfig)
+    wait: WaitConfig = field(default_factory=WaitConfig)
+    dns: DnsConfig = field(default_factory=DnsConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    source: str = field(default="<defaults>", compare=False)
+
+    def plan(self, name: str) -> PlanConfig:
+        return getattr(self.plans, name)
+
+
+def _is_section(f: dataclasses.Field) -> bool:
+    return "kind" not in f.metadata
+
+
+def _section_fields(cls: type) -> list[dataclasses.Field]:
+    return [f for f in dataclasses.fields(cls) if f.name != "source"]
+
+
+def _merge(defaults: Any, data: dict[str, Any], prefix: str, source: str) -> Any:
+    """Apply `data` over the `defaults` instance of a section."""
+    known = {f.name: f for f in _section_fields(type(defaults))}
+    for key in data:
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key '{prefix}{key}'")
+    changes: dict[str, Any] = {}
+    for name, value in data.items():
+        f = known[name]
+        where = f"{prefix}{name}"
+        if _is_section(f):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{source}: '{where}' must be a table ([{where}])")
+            changes[name] = _merge(getattr(defaults, name), value, where + ".", source)
+            continue
+        try:
+            converted = _convert(value, f.metadata["kind"])
+        except ValueError as exc:
+            raise ConfigError(f"{source}: '{where}': {exc}") from None
+        minimum = f.metadata.get("minimum")
+        if minimum is not None and converted < minimum:
+            raise ConfigError(f"{source}: '{where}' must be at least {minimum}, got {value!r}")
+        changes[name] = converted
+    return dataclasses.replace(defaults, **changes)
+
+
+def from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
+    config = _merge(Config(), data, "", source)
+    config = dataclasses.replace(config, source=source)
+    _validate(config)
+    return config
+
+
+def _validate(config: Config) -> None:
+    from .domains import DomainError, normalise_domain
+
+    source = config.source
+    try:
+        primary = normalise_domain(config.domains.primary)
+        shared = [normalise_domain(d) for d in config.domains.shared]
+    except DomainError as exc:
+        raise ConfigError(f"{source}: 'domains': {exc}") from None
+    if primary in shared:
+        raise ConfigError(f"{source}: 'domains.shared' repeats the primary domain {primary!r}")
+    prefix = config.web.prefix
+    if not prefix.startswith("/"):
+        raise ConfigError(f"{source}: 'web.prefix' must start with '/', got {prefix!r}")
+    if prefix.rstrip("/").startswith("/api"):
+        raise ConfigError(f"{source}: 'web.prefix' cannot be under /api")
+    for ns in config.dns.nameservers:
+        host, _, port = ns.rpartition(":") if ns.count(":") == 1 else (ns, "", "")
+        if port and not port.isdigit():
+            raise ConfigError(f"{source}: 'dns.nameservers': bad port in {ns!r}")
+    if config.wait.default_timeout > config.wait.max_timeout:
+        raise ConfigError(f"{source}: 'wait.default_timeout' is longer than 'wait.max_timeout'")
+
+
+def load(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load the config file at `path`, or $DUSTMAIL_CONFIG, or the defaults."""
+    if path is None:
+        path = os.environ.get(ENV_VAR) or None
+    if path is None:
+        config = Config()
+        _validate(config)
+        return config
+    source = str(path)
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{source}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{source}: cannot read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    return from_dict(data, source)
+
+
+def documented_keys(cls: type = Config, prefix: str = "") -> dict[str, tuple[Any, str]]:
+    """Every leaf key as 'section.key' -> (default as written, help text)."""
+    out: dict[str, tuple[Any, str]] = {}
+    instance = cls()
+    for f in _section_fields(cls):
+        if _is_section(f):
+            out.update(_documented_section(getattr(instance, f.name), prefix + f.name + "."))
+    return out
+
+
+def _documented_section(instance: Any, prefix: str) -> dict[str, tuple[Any, str]]:
+    out: dict[str, tuple[Any, str]] = {}
+    for f in _section_fields(type(instance)):
+        value = getattr(instance, f.name)
+        if _is_section(f):
+            out.update(_documented_section(value, prefix + f.name + "."))
+        else:
+            out[prefix + f.name] = (value, f.metadata["help"])
+    return out

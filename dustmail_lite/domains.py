@@ -1,0 +1,253 @@
+"""Domain names: normalisation, and the DNS proof of ownership for custom domains."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import dns.asyncresolver
+import dns.exception
+import dns.nameserver
+import dns.resolver
+
+from .store import Conflict, CustomDomain, Store
+
+_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class DomainError(ValueError):
+    """A string that is not a usable domain name."""
+
+
+def normalise_domain(name: str) -> str:
+    """Lower-case ASCII (IDNA/punycode) form with no trailing dot, or DomainError."""
+    if not isinstance(name, str):
+        raise DomainError("a domain must be a string")
+    text = name.strip().rstrip(".")
+    if not text:
+        raise DomainError("empty domain name")
+    try:
+        ascii_name = text.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise DomainError(f"{name!r} is not a valid domain name") from None
+    labels = ascii_name.split(".")
+    if len(ascii_name) > 253 or len(labels) < 2:
+        raise DomainError(f"{name!r} is not a valid domain name")
+    if not all(_LABEL_RE.match(label) for label in labels):
+        raise DomainError(f"{name!r} is not a valid domain name")
+    return ascii_name
+
+
+# --- custom domains: proof of ownership ------------------------------------------
+
+TXT_PREFIX = "_dustmail"
+TXT_VALUE_PREFIX = "dustmail-verify="
+RECEIVING = ("verified", "failing")  # failing: re-checks fail, but not yet `max_failures` times
+
+
+class DomainNotFound(Exception):
+    """No such custom domain for this account."""
+
+
+class DomainTaken(Exception):
+    """A shared domain, or one another account has claimed."""
+
+
+def txt_name(domain: str) -> str:
+    return f"{TXT_PREFIX}.{domain}"
+
+
+def required_records(domain: CustomDomain, mx_host: str) -> list[dict[str, Any]]:
+    return [
+        {"type": "TXT", "name": txt_name(domain.name), "value": TXT_VALUE_PREFIX + domain.token},
+        {"type": "MX", "name": domain.name, "value": mx_host, "priority": 10},
+    ]
+
+
+def make_resolver(nameservers: tuple[str, ...], timeout: float) -> dns.asyncresolver.Resolver:
+    if nameservers:
+        resolver = dns.asyncresolver.Resolver(configure=False)
+        servers = []
+        for entry in nameservers:
+            host, port = entry, 53
+            if entry.count(":") == 1:
+                host, _, port_text = entry.partition(":")
+                port = int(port_text)
+            elif entry.startswith("[") and "]:" in entry:
+                host, _, port_text = entry[1:].partition("]:")
+                port = int(port_text)
+            servers.append(dns.nameserver.Do53Nameserver(host, port))
+        resolver.nameservers = servers
+    else:
+        try:
+            resolver = dns.asyncresolver.Resolver()
+        except dns.resolver.NoResolverConfiguration:
+            resolver = dns.asyncresolver.Resolver(configure=False)
+            resolver.nameservers = ["127.0.0.1"]
+    resolver.timeout = timeout
+    resolver.lifetime = timeout
+    return resolver
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    txt: dict[str, Any]
+    mx: dict[str, Any]
+
+    @property
+    def verified(self) -> bool:
+        return self.txt["status"] == "valid" and self.mx["status"] == "valid"
+
+    @property
+    def transient(self) -> bool:
+        return "dns_error" in (self.txt["status"], self.mx["status"])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"verified": self.verified, "records": [self.txt, self.mx]}
+
+
+async def _lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> tuple[str, Any]:
+    """("ok", answer) or ("missing", None) or ("dns_error", reason)."""
+    try:
+        return "ok", await resolver.resolve(name, rdtype, raise_on_no_answer=True)
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return "missing", None
+    except dns.resolver.LifetimeTimeout:
+        return "dns_error", "timeout"
+    except dns.resolver.NoNameservers:
+        return "dns_error", "SERVFAIL"
+    except dns.exception.DNSException as exc:
+        return "dns_error", type(exc).__name__
+
+
+async def check_records(
+    resolver: dns.asyncresolver.Resolver, domain: str, token: str, mx_host: str
+) -> CheckResult:
+    expected_txt = TXT_VALUE_PREFIX + token
+    txt: dict[str, Any] = {"type": "TXT", "name": txt_name(domain), "expected": expected_txt}
+    outcome, answer = await _lookup(resolver, txt_name(domain), "TXT")
+    if outcome == "ok":
+        # A long TXT record arrives as several <=255-byte strings: join them.
+        found = [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
+        txt["status"] = "valid" if expected_txt in found else "mismatch"
+        txt["found"] = found
+    else:
+        txt["status"] = outcome
+        if answer:
+            txt["error"] = answer
+
+    mx: dict[str, Any] = {"type": "MX", "name": domain, "expected": mx_host}
+    outcome, answer = await _lookup(resolver, domain, "MX")
+    if outcome == "ok":
+        found = [r.exchange.to_text(omit_final_dot=True).lower() for r in answer]
+        mx["status"] = "valid" if mx_host.lower().rstrip(".") in found else "mismatch"
+        mx["found"] = found
+    else:
+        mx["status"] = outcome
+        if answer:
+            mx["error"] = answer
+    return CheckResult(txt, mx)
+
+
+def next_state(domain: CustomDomain, result: CheckResult, max_failures: int) -> tuple[str, int]:
+    """The domain's (status, failures) after a check. DNS errors change nothing."""
+    if result.verified:
+        return "verified", 0
+    if domain.status == "pending" or result.transient:
+        return domain.status, domain.failures
+    failures = domain.failures + 1
+    return ("suspended" if failures >= max_failures else "failing"), failures
+
+
+class Domains:
+    """Configured shared domains plus the accounts' custom domains."""
+
+    def __init__(
+        self,
+        store: Store,
+        primary: str,
+        shared: tuple[str, ...],
+        mx_host: str,
+        resolver: dns.asyncresolver.Resolver,
+        max_failures: int = 3,
+    ) -> None:
+        self.store = store
+        self.primary = normalise_domain(primary)
+        self.shared = tuple(normalise_domain(d) for d in shared)
+        self.mx_host = mx_host
+        self.resolver = resolver
+        self.max_failures = max_failures
+
+    @classmethod
+    def from_config(cls, store: Store, config: Any) -> Domains:
+        return cls(
+            store,
+            config.domains.primary,
+            config.domains.shared,
+            config.smtp.hostname,
+            make_resolver(config.dns.nameservers, config.dns.timeout),
+            config.dns.max_failures,
+        )
+
+    def is_configured(self, name: str) -> bool:
+        return name == self.primary or name in self.shared
+
+    async def available_for(self, account_id: int, plan: str) -> list[str]:
+        if plan != "premium":
+            return [self.primary]
+        own = [d.name for d in await self.store.list_domains(account_id) if d.status in RECEIVING]
+        return [self.primary, *self.shared, *own]
+
+    @staticmethod
+    def receives(custom_status: str | None) -> bool:
+        """Whether an inbox on a domain with this custom status gets mail
+        (None: a configured domain)."""
+        return custom_status is None or custom_status in RECEIVING
+
+    async def add(self, name: str, account_id: int) -> CustomDomain:
+        name = normalise_domain(name)
+        if self.is_configured(name):
+            raise DomainTaken(f"{name} is a shared domain of this server")
+        try:
+            return await self.store.add_domain(name, account_id, secrets.token_hex(16))
+        except Conflict:
+            raise DomainTaken(f"{name} is already claimed by another account") from None
+
+    async def owned(self, name: str, account_id: int | None) -> CustomDomain:
+        try:
+            name = normalise_domain(name)
+        except DomainError:
+            raise DomainNotFound(name) from None
+        domain = await self.store.get_domain(name)
+        if domain is None or (account_id is not None and domain.account_id != account_id):
+            raise DomainNotFound(name)
+        return domain
+
+    async def verify(self, domain: CustomDomain) -> tuple[CustomDomain, CheckResult]:
+        result = await check_records(self.resolver, domain.name, domain.token, self.mx_host)
+        status, failures = next_state(domain, result, self.max_failures)
+        await self.store.record_domain_check(
+            domain.name, status, failures, result.as_dict(), result.verified
+        )
+        updated = await self.store.get_domain(domain.name)
+        assert updated is not None
+        return updated, result
+
+    async def recheck_due(self, interval_ms: int, now_ms: int) -> int:
+        """Re-check verified domains not checked within `interval_ms`; returns how many."""
+        due = await self.store.domains_due_for_check(now_ms - interval_ms)
+        for domain in due:
+            await self.verify(domain)
+        return len(due)
+
+    def describe(self, domain: CustomDomain) -> dict[str, Any]:
+        return {
+            "domain": domain.name,
+            "status": domain.status,
+            "receiving": domain.status in RECEIVING,
+            "records": required_records(domain, self.mx_host),
+            "failures": domain.failures,
+            "last_check": domain.last_result,
+        }

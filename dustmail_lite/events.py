@@ -1,0 +1,75 @@
+"""In-process fan-out of "an email was stored" events to waiters and streams.
+
+The store publishes after each commit. A subscriber gets its own bounded
+queue, so a slow stream reader never holds up a delivery; when its queue is
+full, the subscriber is marked `overflowed` and the stream can resynchronise.
+A multi-node backend would feed the same hub from its own notifications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from typing import Any
+
+
+class Subscription:
+    def __init__(self, hub: EventHub, key: tuple[str, Any], maxsize: int) -> None:
+        self._hub = hub
+        self.key = key
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize)
+        self.overflowed = False
+
+    def _offer(self, event: dict[str, Any]) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed = True
+
+    async def get(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """The next event, or None when `timeout` seconds pass first."""
+        try:
+            return await asyncio.wait_for(self.queue.get(), timeout)
+        except asyncio.TimeoutError:
+            return None
+
+    def close(self) -> None:
+        self._hub._remove(self)
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EventHub:
+    def __init__(self) -> None:
+        self._subscribers: dict[tuple[str, Any], set[Subscription]] = defaultdict(set)
+
+    def subscribe_inbox(self, inbox_id: str, maxsize: int = 256) -> Subscription:
+        return self._add(("inbox", inbox_id), maxsize)
+
+    def subscribe_account(self, account_id: int, maxsize: int = 256) -> Subscription:
+        return self._add(("account", account_id), maxsize)
+
+    def _add(self, key: tuple[str, Any], maxsize: int) -> Subscription:
+        subscription = Subscription(self, key, maxsize)
+        self._subscribers[key].add(subscription)
+        return subscription
+
+    def _remove(self, subscription: Subscription) -> None:
+        subscribers = self._subscribers.get(subscription.key)
+        if subscribers is not None:
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._subscribers[subscription.key]
+
+    def publish(self, inbox_id: str, account_id: int, event: dict[str, Any]) -> None:
+        for key in (("inbox", inbox_id), ("account", account_id)):
+            for subscription in tuple(self._subscribers.get(key, ())):
+                subscription._offer(event)
+
+    @property
+    def subscriber_count(self) -> int:
+        return sum(len(s) for s in self._subscribers.values())

@@ -1,0 +1,51 @@
+"""Background work on the server's loop: the purge and the custom-domain re-checks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable
+
+from .config import Config
+from .domains import Domains
+from .store import Store, now_ms
+
+log = logging.getLogger(__name__)
+
+
+async def every(interval: float, job: Callable[[], Awaitable[object]], name: str) -> None:
+    """Run `job` every `interval` seconds until cancelled; a failing run is logged, not fatal."""
+    while True:
+        try:
+            await job()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; retrying in %.0fs", name, interval)
+        await asyncio.sleep(interval)
+
+
+async def purge_once(store: Store, config: Config) -> None:
+    stats = await store.purge(quarantine_ms=int(config.inboxes.username_quarantine * 1000))
+    if stats.inboxes:
+        log.info("purged %d inboxes and %d emails", stats.inboxes, stats.emails)
+
+
+async def recheck_domains(domains: Domains, config: Config) -> None:
+    checked = await domains.recheck_due(int(config.dns.recheck_interval * 1000), now_ms())
+    if checked:
+        log.info("re-checked %d custom domains", checked)
+
+
+def start(store: Store, domains: Domains, config: Config) -> list[asyncio.Task[None]]:
+    return [
+        asyncio.create_task(
+            every(config.inboxes.purge_interval, lambda: purge_once(store, config), "purge"),
+            name="purge",
+        ),
+        asyncio.create_task(
+            every(min(config.dns.recheck_interval, 3600), lambda: recheck_domains(domains, config),
+                  "domain re-check"),
+            name="domain-recheck",
+        ),
+    ]

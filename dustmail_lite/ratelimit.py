@@ -1,0 +1,39 @@
+"""Fixed-window request counters, kept in memory (one per account or client address)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class Window:
+    started: float
+    used: int = 0
+
+
+class WindowCounter:
+    def __init__(self, clock=time.monotonic) -> None:
+        self._windows: dict[object, Window] = {}
+        self._clock = clock
+
+    def hit(self, key: object, window_seconds: float) -> tuple[int, float]:
+        """Count one request; returns (requests in this window, seconds until it resets)."""
+        now = self._clock()
+        current = self._windows.get(key)
+        if current is None or now - current.started >= window_seconds:
+            if len(self._windows) > 10_000:
+                self._sweep(now, window_seconds)
+            current = self._windows[key] = Window(now)
+        current.used += 1
+        return current.used, max(0.0, current.started + window_seconds - now)
+
+    def peek(self, key: object, window_seconds: float) -> int:
+        current = self._windows.get(key)
+        if current is None or self._clock() - current.started >= window_seconds:
+            return 0
+        return current.used
+
+    def _sweep(self, now: float, window_seconds: float) -> None:
+        for key in [k for k, w in self._windows.items() if now - w.started >= window_seconds]:
+            del self._windows[key]
