@@ -95,6 +95,7 @@ class Api:
             )
         plan = self.config.plan(api_key.plan)
         used, reset = self.requests.hit(api_key.account_id, plan.rate_window)
+        reset = math.ceil(reset - 0.001)  # float noise must not turn 3600 into 3601
         limit = plan.rate_limit or None
         headers = {"X-RateLimit-Used": str(used)}
         if limit is not None:
@@ -102,11 +103,11 @@ class Api:
                 {
                     "X-RateLimit-Limit": str(limit),
                     "X-RateLimit-Remaining": str(max(0, limit - used)),
-                    "X-RateLimit-Reset": str(math.ceil(reset)),
+                    "X-RateLimit-Reset": str(reset),
                 }
             )
             if used > limit:
-                headers["Retry-After"] = str(max(1, math.ceil(reset)))
+                headers["Retry-After"] = str(max(1, reset))
                 raise ApiError(
                     429, "rate_limited",
                     f"Rate limit of {limit} requests per window reached; retry in {headers['Retry-After']}s.",

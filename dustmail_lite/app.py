@@ -46,7 +46,7 @@ class Server:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.store = Store(config.storage.path, max_emails_per_inbox=config.inboxes.max_emails)
+        self.store = Store.from_config(config)
         self.domains = Domains.from_config(self.store, config)
         self.api = Api(config, self.store, self.domains)
         self.ingest = IngestHandler(config, self.store, self.domains)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
 from functools import wraps
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterator
 
 import click
+import uvicorn
 
 from . import __version__, keys
 from .api import timestamp
@@ -32,7 +34,7 @@ def with_store(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
         config = _config(ctx)
 
         async def run() -> Any:
-            store = Store(config.storage.path, max_emails_per_inbox=config.inboxes.max_emails)
+            store = Store.from_config(config)
             async with store:
                 return await fn(config, store, *args, **kwargs)
 
@@ -47,6 +49,17 @@ def info(message: str) -> None:
 
 def _time(ms: int | None) -> str | None:
     return timestamp(ms) if ms else None
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn re-raises SIGTERM/SIGINT once it has shut down, so the process would die
+    by the signal; after a completed graceful shutdown we exit 0, as systemd expects."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
 
 
 @click.group()
@@ -69,8 +82,6 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 @click.pass_context
 def serve(ctx: click.Context, log_level: str) -> None:
     """Run the HTTP API, the SMTP listener and the purge on one event loop."""
-    import uvicorn
-
     from .app import create_app
 
     config = _config(ctx)
@@ -93,16 +104,21 @@ def serve(ctx: click.Context, log_level: str) -> None:
         f"dustmail-lite {__version__}: HTTP on http://{config.http.host}:{config.http.port}, "
         f"SMTP on {config.smtp.host}:{config.smtp.port}, config {config.source}"
     )
-    uvicorn.run(
-        create_app(config),
-        host=config.http.host,
-        port=config.http.port,
-        log_level=log_level,
-        lifespan="on",
-        timeout_graceful_shutdown=max(1, int(config.smtp.shutdown_grace)),
-        access_log=log_level == "debug",
-        **options,
+    server = GracefulServer(
+        uvicorn.Config(
+            create_app(config),
+            host=config.http.host,
+            port=config.http.port,
+            log_level=log_level,
+            lifespan="on",
+            timeout_graceful_shutdown=max(1, int(config.smtp.shutdown_grace)),
+            access_log=log_level == "debug",
+            **options,
+        )
     )
+    server.run()
+    if not server.started:
+        sys.exit(3)  # startup failed (port in use, unreadable database): uvicorn logged why
 
 
 # --- keys ---------------------------------------------------------------------
@@ -316,7 +332,7 @@ async def domains_remove(config: Config, store: Store, domain: str) -> None:
 @with_store
 async def purge(config: Config, store: Store) -> None:
     """Remove expired and deleted inboxes now (serve does this every purge_interval)."""
-    stats = await store.purge(quarantine_ms=int(config.inboxes.username_quarantine * 1000))
+    stats = await store.purge()
     info(f"Purged {stats.inboxes} inboxes and {stats.emails} emails.")
 
 

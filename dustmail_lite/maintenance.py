@@ -26,7 +26,7 @@ async def every(interval: float, job: Callable[[], Awaitable[object]], name: str
 
 
 async def purge_once(store: Store, config: Config) -> None:
-    stats = await store.purge(quarantine_ms=int(config.inboxes.username_quarantine * 1000))
+    stats = await store.purge()
     if stats.inboxes:
         log.info("purged %d inboxes and %d emails", stats.inboxes, stats.emails)
 

@@ -259,11 +259,13 @@ class Store:
         path: str | Path,
         *,
         max_emails_per_inbox: int = 1000,
+        address_quarantine: float = 0.0,
         busy_timeout: float = 5.0,
         max_batch: int = 256,
     ) -> None:
         self.path = str(path)
         self.max_emails_per_inbox = max_emails_per_inbox
+        self.quarantine_ms = int(address_quarantine * 1000)
         self.busy_timeout = busy_timeout
         self.max_batch = max_batch
         self.events = EventHub()
@@ -272,6 +274,14 @@ class Store:
         self._write_lock = asyncio.Lock()
         self._deliveries: asyncio.Queue[_Delivery] | None = None
         self._committer: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_config(cls, config: Any) -> Store:
+        return cls(
+            config.storage.path,
+            max_emails_per_inbox=config.inboxes.max_emails,
+            address_quarantine=config.inboxes.username_quarantine,
+        )
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -770,10 +780,10 @@ class Store:
 
     # --- maintenance ----------------------------------------------------------
 
-    async def purge(
-        self, now: int | None = None, quarantine_ms: int = 0, batch_size: int = 500
-    ) -> PurgeStats:
-        """Remove expired and deleted inboxes with their mail, in short transactions."""
+    async def purge(self, now: int | None = None, batch_size: int = 500) -> PurgeStats:
+        """Remove expired and deleted inboxes with their mail, in short transactions;
+        their addresses stay reserved for the quarantine."""
+        quarantine_ms = self.quarantine_ms
         now = now or now_ms()
         inboxes = emails = batches = 0
         while True:
@@ -813,8 +823,14 @@ class Store:
 
     async def vacuum_free_pages(self, pages: int = 2000) -> None:
         """Give freed pages back to the file system a slice at a time."""
-        async with self._transaction() as conn:
-            await conn.execute(f"PRAGMA incremental_vacuum({int(pages)})")
+        assert self._writer is not None
+        async with self._write_lock:
+            # Each step of this pragma frees one page; executescript steps it to the end
+            # (plain execute stops after the first page). It runs as its own transaction.
+            try:
+                await self._writer.executescript(f"PRAGMA incremental_vacuum({int(pages)});")
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
 
     async def backup(self, target: str | Path) -> None:
         """A consistent online copy of the database at `target`."""

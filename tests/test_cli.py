@@ -1,0 +1,67 @@
+"""The operator's CLI, through click's CliRunner against a real database file."""
+
+from __future__ import annotations
+
+import json
+
+from dustmail_lite import keys
+
+
+def test_keys_create_prints_only_the_key_on_stdout(env):
+    result = env.cli("keys", "create", "--owner", "me", "--label", "laptop")
+    key = result.stdout.strip()
+    assert keys.is_well_formed(key) and result.stdout == key + "\n"
+    assert "shown only once" in result.stderr
+    assert len(key) >= len("dm_live_") + 43
+
+
+def test_keys_list_and_revoke(env):
+    key = env.key("me")
+    listed = json.loads(env.cli("keys", "list", "--json").stdout)
+    assert [(k["account"], k["plan"], k["revoked_at"]) for k in listed] == [("me", "free", None)]
+    assert listed[0]["prefix"] == key[:14] + "..."
+    assert key not in env.cli("keys", "list").stdout
+    env.cli("keys", "revoke", listed[0]["id"])
+    assert json.loads(env.cli("keys", "list", "--json").stdout)[0]["revoked_at"]
+    result = env.cli("keys", "revoke", listed[0]["id"], expect=1)
+    assert "no active key" in result.stderr
+
+
+def test_revoke_by_key(env):
+    key = env.key("me")
+    env.cli("keys", "revoke", key)
+    assert json.loads(env.cli("keys", "list", "--json").stdout)[0]["revoked_at"]
+
+
+def test_keys_belong_to_one_account_and_plans_change(env):
+    env.key("fam", "premium")
+    env.key("fam")  # no --plan: the account keeps its plan
+    accounts = json.loads(env.cli("accounts", "list", "--json").stdout)
+    assert [(a["name"], a["plan"], a["active_keys"]) for a in accounts] == [("fam", "premium", 2)]
+    env.cli("accounts", "set-plan", "fam", "free")
+    assert json.loads(env.cli("accounts", "list", "--json").stdout)[0]["plan"] == "free"
+    result = env.cli("accounts", "set-plan", "ghost", "free", expect=1)
+    assert "no account named 'ghost'" in result.stderr
+
+
+def test_bad_config_is_a_clean_cli_error(tmp_path):
+    from click.testing import CliRunner
+
+    from dustmail_lite.cli import main
+
+    path = tmp_path / "c.toml"
+    path.write_text("[smtp]\nbogus = 1\n")
+    result = CliRunner().invoke(main, ["--config", str(path), "keys", "list"])
+    assert result.exit_code == 1
+    assert f"{path}: unknown key 'smtp.bogus'" in result.stderr
+
+
+def test_backup_is_a_consistent_copy(env, tmp_path):
+    import sqlite3
+
+    env.key("me")
+    target = tmp_path / "backup.sqlite3"
+    env.cli("backup", str(target))
+    with sqlite3.connect(target) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT name FROM accounts").fetchall() == [("me",)]

@@ -1,0 +1,97 @@
+"""The config schema: example file == defaults, every key documented, clear refusals."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dustmail_lite.config import Config, ConfigError, documented_keys, load, parse_duration, parse_size
+
+EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
+
+
+def test_example_equals_the_defaults():
+    assert load(EXAMPLE) == Config()
+
+
+def test_example_documents_every_key_with_a_comment():
+    text = EXAMPLE.read_text()
+    sections = {}
+    current = None
+    for line in text.splitlines():
+        if m := re.match(r"^\[(.+)\]$", line):
+            current = m.group(1)
+        elif m := re.match(r"^(\w+) = ", line):
+            sections.setdefault(current, []).append(m.group(1))
+    present = {f"{s}.{k}" for s, keys in sections.items() for k in keys}
+    assert present == set(documented_keys())
+    for line_no, line in enumerate(text.splitlines()):
+        if re.match(r"^\w+ = ", line):
+            assert text.splitlines()[line_no - 1].startswith("# "), f"undocumented: {line}"
+
+
+def test_no_file_means_defaults(monkeypatch):
+    monkeypatch.delenv("DUSTMAIL_CONFIG", raising=False)
+    config = load()
+    assert config.storage.path == "dustmail.sqlite3"
+    assert (config.http.host, config.http.port) == ("127.0.0.1", 8025)
+    assert (config.smtp.host, config.smtp.port, config.smtp.hostname) == ("127.0.0.1", 1025, "localhost")
+    assert config.smtp.max_message_size == 10 * 1024 * 1024 and config.smtp.max_recipients == 100
+    assert config.domains.primary == "dustmail.localhost" and config.domains.shared == ()
+    assert config.inboxes.purge_interval == 60 and config.inboxes.max_emails == 1000
+    assert config.plans.free.inbox_ttl == 1800 and config.plans.free.rate_limit == 100
+    assert config.plans.free.rate_window == 3600
+    assert config.plans.premium.inbox_ttl == 365 * 86400 and config.plans.premium.rate_limit == 0
+
+
+def test_env_var_names_the_file(monkeypatch, tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[http]\nport = 9999\n')
+    monkeypatch.setenv("DUSTMAIL_CONFIG", str(path))
+    assert load().http.port == 9999
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("[http]\nprot = 1\n", "unknown key 'http.prot'"),
+        ("[nope]\n", "unknown key 'nope'"),
+        ("[plans.gold]\ninbox_ttl = 5\n", "unknown key 'plans.gold'"),
+        ("[http]\nport = \"eighty\"\n", "'http.port': expected an integer"),
+        ("[smtp]\nmax_message_size = \"10 parsecs\"\n", "'smtp.max_message_size': '10 parsecs' is not a size"),
+        ("[plans.free]\ninbox_ttl = \"soon\"\n", "'plans.free.inbox_ttl': 'soon' is not a duration"),
+        ("[plans.free]\nrate_limit = -1\n", "'plans.free.rate_limit' must be at least 0"),
+        ("[domains]\nshared = \"a.example\"\n", "'domains.shared': expected a list of strings"),
+        ("[domains]\nprimary = \"not a domain\"\n", "'domains'"),
+        ("[smtp]\naccept_any_domain = \"yes\"\n", "'smtp.accept_any_domain': expected true or false"),
+        ("http = 5\n", "'http' must be a table"),
+        ("[http\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_refused_naming_file_and_key(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as exc:
+        load(path)
+    assert str(exc.value).startswith(str(path) + ":")
+    assert message in str(exc.value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="no such file"):
+        load(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize(
+    "text,seconds",
+    [("10s", 10), ("30m", 1800), ("1h", 3600), ("365d", 365 * 86400), (45, 45), ("250ms", 0.25), ("7", 7)],
+)
+def test_durations(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text,size", [("10MB", 10 * 1024**2), ("512KB", 512 * 1024), (1000, 1000), ("2gb", 2 * 1024**3)])
+def test_sizes(text, size):
+    assert parse_size(text) == size

@@ -1,0 +1,153 @@
+"""End to end: `dustmail-lite serve` as a subprocess, driven by the contract's own clients."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import smtplib
+import sqlite3
+import subprocess
+import sys
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from conftest import free_port, require_tool, write_toml
+
+
+class ServeProcess:
+    def __init__(self, folder: Path, extra: dict | None = None) -> None:
+        self.http_port, self.smtp_port = free_port(), free_port()
+        self.config_path = folder / "serve.toml"
+        self.db = folder / "serve.sqlite3"
+        data = {
+            "storage": {"path": str(self.db)},
+            "http": {"port": self.http_port},
+            "smtp": {"port": self.smtp_port},
+            **(extra or {}),
+        }
+        write_toml(self.config_path, data)
+        self.env = {**os.environ, "DUSTMAIL_CONFIG": str(self.config_path)}
+        self.base = f"http://127.0.0.1:{self.http_port}"
+        self.log = folder / "serve.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "dustmail_lite", "serve"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 15
+        while True:
+            assert self.proc.poll() is None, self.log.read_text()
+            try:
+                if httpx.get(self.base + "/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, self.log.read_text()
+            time.sleep(0.05)
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "dustmail_lite", *args], env=self.env, capture_output=True, text=True, timeout=30
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        return self.proc.wait(20)
+
+
+@pytest.fixture
+def serve(tmp_path):
+    server = ServeProcess(tmp_path)
+    server.start()
+    yield server
+    if server.proc and server.proc.poll() is None:
+        server.proc.kill()
+        server.proc.wait()
+
+
+def deliver(port: int, to: str, subject: str) -> None:
+    message = EmailMessage()
+    message["From"] = "Sender <sender@example.com>"
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content("Click the link below to verify: https://app.example/verify?t=1\nYour code is 613370")
+    with smtplib.SMTP("127.0.0.1", port) as s:
+        s.send_message(message)
+
+
+def test_serve_end_to_end_with_the_contracts_clients(serve):
+    log = serve.log.read_text()
+    assert "No API keys yet. Create one with: dustmail-lite keys create" in log
+    key = serve.cli("keys", "create", "--owner", "me").strip()
+    curl = require_tool("curl", "Debian package curl")
+
+    # The contract's curl command, base URL swapped.
+    created = subprocess.run(
+        [curl, "-s", "-X", "POST", f"{serve.base}/api/v1/inbox", "-H", f"Authorization: Bearer {key}",
+         "-H", "Content-Type: application/json", "-d", "{}"],
+        capture_output=True, text=True, check=True,
+    )
+    inbox = json.loads(created.stdout)["data"]
+    deliver(serve.smtp_port, inbox["email"], "Verify your email address")
+
+    listed = subprocess.run(
+        [curl, "-s", f"{serve.base}/api/v1/inbox", "-H", f"Authorization: Bearer {key}"],
+        capture_output=True, text=True, check=True,
+    )
+    assert json.loads(listed.stdout)["data"][0]["email_count"] == 1
+
+    # The contract's Python snippet, unchanged but for the base URL.
+    snippet = (
+        "import requests\n"
+        f'resp = requests.get("{serve.base}/api/v1/inbox/{inbox["id"]}",\n'
+        f'                    headers={{"Authorization": "Bearer {key}"}})\n'
+        'emails = resp.json()["data"]["emails"]\n'
+        'print(f"Received {len(emails)} emails")\n'
+    )
+    result = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "Received 1 emails"
+
+    # The contract's Node.js snippet.
+    node = require_tool("node", "Debian package nodejs, Node 18+ for fetch")
+    script = (
+        f"const response = await fetch('{serve.base}/api/v1/inbox/{inbox['id']}',\n"
+        f"  {{ headers: {{ 'Authorization': 'Bearer {key}' }} }});\n"
+        "const { data } = await response.json();\n"
+        "console.log(JSON.stringify(data.emails));\n"
+    )
+    result = subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    [email] = json.loads(result.stdout)
+    assert email["subject"] == "Verify your email address" and email["from"] == "sender@example.com"
+
+    deleted = subprocess.run(
+        [curl, "-s", "-X", "DELETE", f"{serve.base}/api/v1/inbox/{inbox['id']}", "-H", f"Authorization: Bearer {key}"],
+        capture_output=True, text=True, check=True,
+    )
+    assert json.loads(deleted.stdout)["message"] == "Inbox deleted"
+
+    assert serve.stop(signal.SIGTERM) == 0
+    with sqlite3.connect(serve.db) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_serve_refuses_a_bad_config(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[smtp]\nport = \"twenty-five\"\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "dustmail_lite", "--config", str(path), "serve"],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode != 0
+    assert f"{path}: 'smtp.port': expected an integer" in result.stderr
+    assert "Traceback" not in result.stderr
