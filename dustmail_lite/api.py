@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 import nh3
 from starlette.requests import Request
@@ -307,8 +307,10 @@ class Api:
         timeout = self._timeout_param(request)
         after_seq = 0
         after = request.query_params.get("after")
-        if after:
-            previous = await self.store.get_email(inbox, after) if _UUID_RE.match(after) else None
+        if after is not None:
+            if not _UUID_RE.match(after):
+                raise ApiError(422, "invalid_after", "'after' must be the id of an email of this inbox.")
+            previous = await self.store.get_email(inbox, after)
             if previous is None:
                 raise ApiError(404, "email_not_found", "'after' names no email of this inbox.")
             after_seq = previous.seq
@@ -424,26 +426,37 @@ class Api:
             raise ApiError(404, "domain_not_found", "No such domain on this account.") from None
 
     def routes(self) -> list[Route]:
-        inbox = "/api/v1/inbox/{inbox_id}"
+        """Routes relative to the /api/v1 mount."""
+        inbox = "/inbox/{inbox_id}"
         email = inbox + "/emails/{email_id}"
         return [
-            Route("/api/v1/inbox", self.create_inbox, methods=["POST"]),
-            Route("/api/v1/inbox", self.list_inboxes, methods=["GET"]),
-            Route(inbox, self.get_inbox, methods=["GET"]),
-            Route(inbox, self.delete_inbox, methods=["DELETE"]),
-            Route(inbox + "/wait", self.wait, methods=["GET"]),
-            Route(inbox + "/events", self.inbox_events, methods=["GET"]),
-            Route("/api/v1/events", self.account_events, methods=["GET"]),
-            Route(email, self.get_email, methods=["GET"]),
-            Route(email, self.delete_email, methods=["DELETE"]),
-            Route(email + "/raw", self.get_raw, methods=["GET"]),
-            Route(email + "/html", self.get_html, methods=["GET"]),
-            Route(email + "/attachments/{attachment_id}", self.get_attachment, methods=["GET"]),
-            Route("/api/v1/domains", self.list_domains, methods=["GET"]),
-            Route("/api/v1/domains", self.add_domain, methods=["POST"]),
-            Route("/api/v1/domains/{domain}/verify", self.verify_domain, methods=["POST"]),
-            Route("/api/v1/domains/{domain}", self.delete_domain, methods=["DELETE"]),
+            _route("/inbox", POST=self.create_inbox, GET=self.list_inboxes),
+            _route(inbox, GET=self.get_inbox, DELETE=self.delete_inbox),
+            _route(inbox + "/wait", GET=self.wait),
+            _route(inbox + "/events", GET=self.inbox_events),
+            _route("/events", GET=self.account_events),
+            _route(email, GET=self.get_email, DELETE=self.delete_email),
+            _route(email + "/raw", GET=self.get_raw),
+            _route(email + "/html", GET=self.get_html),
+            _route(email + "/attachments/{attachment_id}", GET=self.get_attachment),
+            _route("/domains", GET=self.list_domains, POST=self.add_domain),
+            _route("/domains/{domain}/verify", POST=self.verify_domain),
+            _route("/domains/{domain}", DELETE=self.delete_domain),
         ]
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _route(path: str, **handlers: Endpoint) -> Route:
+    """One route per path, so a 405 lists every method the path has in `Allow`."""
+    if "GET" in handlers:
+        handlers.setdefault("HEAD", handlers["GET"])
+
+    async def dispatch(request: Request) -> Response:
+        return await handlers[request.method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
 
 
 def _presented_key(request: Request) -> str | None:

@@ -121,11 +121,13 @@ def create_app(config: Config) -> Starlette:
     async def openapi(request: Request) -> Response:
         return JSONResponse(document)
 
-    routes: list[Route | Mount] = [
-        Route("/api/v1/health", _health, methods=["GET"]),
-        Route("/api/v1/openapi.json", openapi, methods=["GET"]),
+    api_routes = [
+        Route("/health", _health, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
         *server.api.routes(),
     ]
+    # A mount of its own, so that API paths never fall through to the dashboard's files.
+    routes: list[Route | Mount] = [Mount("/api/v1", routes=api_routes)]
     if config.web.enabled:
         prefix = config.web.prefix.rstrip("/")
         if prefix:

@@ -123,7 +123,7 @@ _KEYWORD_RE = re.compile(
 )
 # Words that mark a number as something other than a one-time code.
 _NEGATIVE_RE = re.compile(
-    r"(?:order|call|invoice|ticket|tracking|reference|ref\.?|phone|tel\.?|fax|zip|postal|"
+    r"(?:order|call|invoice|promo|coupon|discount|voucher|gutschein|ticket|tracking|reference|ref\.?|phone|tel\.?|fax|zip|postal|"
     r"account (?:number|no)|bestellung|rechnung|commande|pedido|ordine|заказ|订单|注文)"
     r"[^\n]{0,12}$",
     re.IGNORECASE,

@@ -311,8 +311,8 @@ def openapi_document(config: Any) -> dict[str, Any]:
                 "CreateInbox": {
                     "type": "object",
                     "properties": {
-                        "username": {"type": "string", "description": "Premium only"},
-                        "domain": {"type": "string"},
+                        "username": {"type": ["string", "null"], "description": "Premium only; null = not given"},
+                        "domain": {"type": ["string", "null"], "description": "null = the primary domain"},
                     },
                 },
                 "Inbox": {

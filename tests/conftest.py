@@ -27,6 +27,19 @@ from dustmail_lite.app import create_app
 from dustmail_lite.cli import main
 from dustmail_lite.config import Config, load
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-examples", type=int, default=None,
+        help="examples per operation and property for the fuzz tests (default: a quick run)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    examples = config.getoption("--fuzz-examples")
+    if examples:
+        os.environ["DUSTMAIL_FUZZ_EXAMPLES"] = str(examples)
+
+
 REQUIRE_ALL = os.environ.get("CI") == "true" or os.environ.get("DUSTMAIL_REQUIRE_ALL") == "1"
 
 
