@@ -200,11 +200,12 @@ class Domains:
         own = [d.name for d in await self.store.list_domains(account_id) if d.status in RECEIVING]
         return [self.primary, *self.shared, *own]
 
-    @staticmethod
-    def receives(custom_status: str | None) -> bool:
-        """Whether an inbox on a domain with this custom status gets mail
-        (None: a configured domain)."""
-        return custom_status is None or custom_status in RECEIVING
+    def receives(self, domain: str, custom_status: str | None) -> bool:
+        """Whether mail for `domain` is taken: a configured domain, or a custom domain
+        whose status (None when it is not, or no longer, claimed) lets it receive."""
+        if custom_status is None:
+            return self.is_configured(domain)
+        return custom_status in RECEIVING
 
     async def add(self, name: str, account_id: int) -> CustomDomain:
         name = normalise_domain(name)

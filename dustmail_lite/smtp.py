@@ -148,12 +148,12 @@ class IngestHandler:
         normalised = f"{local}@{domain}"
         try:
             found = await self.store.receiving_inbox(normalised)
-            if found is not None and self.domains.receives(found[1]):
+            if found is not None and self.domains.receives(found[0].domain, found[1]):
                 return self._accept(envelope, address, found[0].pk)
             served = self.domains.is_configured(domain)
             if not served:
                 custom = await self.store.get_domain(domain)
-                served = custom is not None and self.domains.receives(custom.status)
+                served = custom is not None and self.domains.receives(domain, custom.status)
             if self.catch_all_account is not None and (served or self.config.smtp.accept_any_domain):
                 pk = await self._catch_all_inbox(local, domain)
                 if pk is not None:
