@@ -286,7 +286,7 @@ class Api:
         inbox = await self.inbox_of(request, caller)
         email = await self.email_of(request, inbox)
         remote_images = request.query_params.get("images") in ("1", "true", "remote")
-        page = sanitize_html(email.html or "")
+        page = sanitize_html(email.html or "", remote_images)
         img_src = "data: cid: https: http:" if remote_images else "data: cid:"
         headers = {
             **caller.rate_headers,
@@ -546,8 +546,15 @@ def content_disposition(filename: str) -> str:
 _ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "cid", "data"}
 
 
-def sanitize_html(markup: str) -> str:
-    """Email HTML safe to show: no scripts, handlers, forms, base, meta refresh."""
+def sanitize_html(markup: str, remote_images: bool = False) -> str:
+    """Email HTML safe to show: no scripts, handlers, forms, base, meta refresh; remote
+    images (trackers) dropped unless asked for. The CSP sent with it is a second fence."""
+
+    def drop_remote_images(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src" and not remote_images:
+            return value if value.lower().startswith(("data:", "cid:")) else None
+        return value
+
     tags = set(nh3.ALLOWED_TAGS) | {"center", "font", "span", "div", "table", "thead", "tbody",
                                      "tfoot", "tr", "td", "th", "img", "style"}
     tags -= {"form", "input", "button", "base", "meta", "link", "script", "iframe", "object", "embed"}
@@ -565,4 +572,5 @@ def sanitize_html(markup: str) -> str:
         url_schemes=_ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=drop_remote_images,
     )

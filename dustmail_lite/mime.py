@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email
 import email.header
+import email.parser
 import email.utils
 import re
 from dataclasses import dataclass
@@ -51,6 +52,16 @@ def check_limits(raw: bytes, limits: Limits) -> None:
     """Refuse before parsing what no mail client sends: a giant header block."""
     if header_block_size(raw) > limits.max_header_size:
         raise MessageRefused("552 5.3.4 Message header too large")
+
+
+def multipart_count(raw: bytes) -> int:
+    """An upper bound on the multipart containers a message declares, found without parsing."""
+    return sum(1 for _ in _BOUNDARY_PARAM.finditer(raw))
+
+
+def is_costly(raw: bytes) -> bool:
+    """Whether parsing may take long enough to belong off the event loop."""
+    return len(raw) > 64 * 1024 or multipart_count(raw) > 20
 
 
 def clean(text: Any) -> str:
@@ -151,8 +162,13 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
     subject = ""
     mail_from = ""
     text = html = ""
+    too_complex = multipart_count(raw) > limits.max_parts
     try:
-        message = email.message_from_bytes(raw, policy=policy.compat32)
+        if too_complex:
+            # Parse the header block only: the body would cost time for nothing.
+            message = email.parser.BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        else:
+            message = email.message_from_bytes(raw, policy=policy.compat32)
     except Exception:
         # Beyond the email package: keep raw bytes and the envelope sender.
         details["parse_error"] = "unparseable message"
@@ -169,8 +185,10 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
     except Exception:
         details["parse_error"] = "unreadable headers"
         mail_from = mail_from or clean(envelope_from)
+    attachments: list[dict[str, Any]] = []
     try:
-        attachments = []
+        if too_complex:
+            raise _TooComplex()
         for index, part in walk_leaves(message, limits):
             content_type = clean(part.get_content_type())
             if _is_attachment(part):
@@ -187,11 +205,11 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
                 html = clean(_decode_payload(part))
             elif content_type == "text/plain" and not text:
                 text = clean(_decode_payload(part))
-        details["attachments"] = attachments
     except _TooComplex:
-        details["parse_error"] = "too many MIME parts or too deeply nested; only the raw message is kept"
+        details["parse_error"] = "too many MIME parts or too deeply nested; the rest is only in the raw message"
     except (RecursionError, Exception):
         details["parse_error"] = "malformed MIME body; best-effort fields"
+    details["attachments"] = attachments
     if not text and html:
         text = html_to_text(html)
     details["links"] = extract_links(text, html)

@@ -16,14 +16,13 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from .config import Config
 from .domains import DomainError, Domains, normalise_domain
-from .mime import Limits, MessageRefused, check_limits, parse_message
+from .mime import Limits, MessageRefused, check_limits, is_costly, parse_message
 from .store import Conflict, Store, StoreError
 from .usernames import validate_username
 
 log = logging.getLogger(__name__)
 
 TEMPFAIL = "451 4.3.0 Temporary failure, please try again later"
-PARSE_IN_THREAD_ABOVE = 256 * 1024
 
 
 class Connections:
@@ -207,7 +206,7 @@ class IngestHandler:
             return refused.smtp_reply
         sender = envelope.mail_from or ""
         try:
-            if len(raw) > PARSE_IN_THREAD_ABOVE:
+            if is_costly(raw):
                 email = await asyncio.to_thread(parse_message, raw, sender, self.limits)
             else:
                 email = parse_message(raw, sender, self.limits)
