@@ -234,6 +234,19 @@ class Api:
         body = {"success": True, "message": "Inbox deleted", "meta": {"rate_limit": caller.rate_meta}}
         return JSONResponse(body, headers=caller.rate_headers)
 
+    async def account(self, request: Request) -> Response:
+        """Who the key belongs to and what it may do (for dashboards and scripts)."""
+        caller = await self.authenticate(request)
+        plan = self.config.plan(caller.plan)
+        data = {
+            "name": caller.account_name,
+            "plan": caller.plan,
+            "available_domains": await self.domains.available_for(caller.account_id, caller.plan),
+            "inbox_ttl_seconds": int(plan.inbox_ttl),
+            "custom_usernames": caller.plan == "premium",
+        }
+        return self.ok(caller, data)
+
     # --- one email ------------------------------------------------------------
 
     async def get_email(self, request: Request) -> Response:
@@ -430,6 +443,7 @@ class Api:
         inbox = "/inbox/{inbox_id}"
         email = inbox + "/emails/{email_id}"
         return [
+            _route("/account", GET=self.account),
             _route("/inbox", POST=self.create_inbox, GET=self.list_inboxes),
             _route(inbox, GET=self.get_inbox, DELETE=self.delete_inbox),
             _route(inbox + "/wait", GET=self.wait),

@@ -215,6 +215,25 @@ def openapi_document(config: Any) -> dict[str, Any]:
                     "responses": {"200": _json({"type": "object"}, "OpenAPI document")},
                 }
             },
+            "/api/v1/account": {
+                "get": {
+                    "summary": "The key's account: name, plan, domains it may use",
+                    "operationId": "getAccount",
+                    "responses": {
+                        "200": _json(_envelope({
+                            "type": "object",
+                            "properties": {
+                                "name": _STR, "plan": {"enum": ["free", "premium"]},
+                                "available_domains": {"type": "array", "items": _STR},
+                                "inbox_ttl_seconds": {"type": "integer"},
+                                "custom_usernames": {"type": "boolean"},
+                            },
+                            "required": ["name", "plan", "available_domains"],
+                        }), "The account"),
+                        **_errors(),
+                    },
+                }
+            },
             "/api/v1/inbox": inbox_ops,
             "/api/v1/inbox/{inbox_id}": one_inbox,
             "/api/v1/inbox/{inbox_id}/wait": wait,

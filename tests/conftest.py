@@ -7,6 +7,7 @@ tests that need real HTTP (waits, event streams, concurrency).
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import shutil
 import smtplib
@@ -117,7 +118,12 @@ class Env:
         self.config: Config = load(self.config_path)
 
     def cli(self, *args: str, expect: int = 0) -> Any:
-        result = CliRunner().invoke(main, ["--config", str(self.config_path), *args], catch_exceptions=False)
+        # In a thread of its own: the CLI runs asyncio.run(), and a test driving Playwright's
+        # sync API already has an event loop running in this one.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            result = pool.submit(
+                CliRunner().invoke, main, ["--config", str(self.config_path), *args], catch_exceptions=False
+            ).result()
         assert result.exit_code == expect, (result.exit_code, result.output, result.stderr)
         return result
 

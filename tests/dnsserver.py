@@ -25,6 +25,7 @@ class DnsServer:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
+        self.sock.settimeout(0.05)  # so close() is noticed promptly
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._running = True
         self._thread.start()
@@ -63,6 +64,8 @@ class DnsServer:
         while self._running:
             try:
                 data, peer = self.sock.recvfrom(4096)
+            except TimeoutError:
+                continue
             except OSError:
                 return
             try:
@@ -74,5 +77,5 @@ class DnsServer:
 
     def close(self) -> None:
         self._running = False
-        self.sock.close()
         self._thread.join(2)
+        self.sock.close()
