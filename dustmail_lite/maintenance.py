@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Awaitable, Callable
 
 from .config import Config
@@ -26,9 +27,13 @@ async def every(interval: float, job: Callable[[], Awaitable[object]], name: str
 
 
 async def purge_once(store: Store, config: Config) -> None:
+    started = time.monotonic()
     stats = await store.purge()
     if stats.inboxes:
-        log.info("purged %d inboxes and %d emails", stats.inboxes, stats.emails)
+        log.info(
+            "purged %d inboxes and %d emails in %.2fs (%d batches)",
+            stats.inboxes, stats.emails, time.monotonic() - started, stats.batches,
+        )
 
 
 async def recheck_domains(domains: Domains, config: Config) -> None:
