@@ -368,7 +368,7 @@ async def seed_messages(db: Path, account: str, total: int, label: str, per_inbo
         while created < total:
             inbox = await store.create_inbox(acc.id, f"seed{label}-{created}", "bench.test", 365 * 86400 * 1000)
             n = min(per_inbox, total - created)
-            await asyncio.gather(*(store.deliver([inbox.pk], email) for _ in range(n)))
+            await asyncio.gather(*(store.deliver([inbox], email) for _ in range(n)))
             created += n
 
 
@@ -380,7 +380,7 @@ async def seed_expired(db: Path, account: str, count: int) -> None:
         email = NewEmail("seed@example.com", "expiring", "x", "", len(raw), raw, {})
         for start in range(0, count, 1000):
             inboxes = [await store.create_inbox(acc.id, f"old{i}", "bench.test", 1) for i in range(start, min(count, start + 1000))]
-            await asyncio.gather(*(store.deliver([i.pk], email) for i in inboxes))
+            await asyncio.gather(*(store.deliver([i], email) for i in inboxes))
 
 
 def purge_stall(server: Server, count: int) -> dict:

@@ -8,6 +8,7 @@ dropped. `tests/test_extract.py` measures precision on a corpus.
 
 from __future__ import annotations
 
+import bisect
 import html as html_lib
 import re
 from html.parser import HTMLParser
@@ -133,10 +134,14 @@ _CANDIDATE_RE = re.compile(
     r"(\d{3}[ -]\d{3}|\d{4,8}|(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{5,10})"
     r"(?![\w/%€$£¥]|[.:,-]\d)"
 )
-_STRIP_RE = re.compile(r"https?://\S+|\S+@\S+\.\w+", re.IGNORECASE)
+# URLs and e-mail addresses are blanked out before looking for codes. The address pattern
+# starts only at the start of a token and never backtracks, so a long run without spaces
+# costs linear time (a plain \S+@ is quadratic: a ReDoS on a hostile body).
+_STRIP_RE = re.compile(r"https?://\S+|(?<![^\s@])[^\s@]++@\S+", re.IGNORECASE)
 _CURRENCY_AFTER = re.compile(r"^\s?(?:usd|eur|gbp|rub|€|\$|руб|円|元)", re.IGNORECASE)
 _WINDOW_BEFORE = 80
 _WINDOW_AFTER = 40
+CODE_SCAN_LIMIT = 20_000  # characters of a body searched for codes: they sit near the top
 
 
 def _candidates(text: str, bonus: int) -> list[tuple[int, int, str]]:
@@ -144,6 +149,7 @@ def _candidates(text: str, bonus: int) -> list[tuple[int, int, str]]:
     keywords = [m.span() for m in _KEYWORD_RE.finditer(text)]
     if not keywords:
         return []
+    keyword_starts = [k[0] for k in keywords]
     found: list[tuple[int, int, str]] = []
     for match in _CANDIDATE_RE.finditer(text):
         token = match.group(1)
@@ -157,14 +163,17 @@ def _candidates(text: str, bonus: int) -> list[tuple[int, int, str]]:
             # A year, unless a keyword stands right before it ("code: 2024").
             if not re.search(r"[:：]\s*$", before):
                 continue
-        distance = min(
-            (start - k_end if k_end <= start else k_start - end) if (k_end <= start or k_start >= end) else 0
-            for k_start, k_end in keywords
-        )
-        nearest_before = any(0 <= start - k_end <= _WINDOW_BEFORE for _, k_end in keywords)
-        nearest_after = any(0 <= k_start - end <= _WINDOW_AFTER for k_start, _ in keywords)
-        if not (nearest_before or nearest_after):
+        # The nearest keywords before and after the token (keywords are in text order).
+        i = bisect.bisect_left(keyword_starts, start)
+        gap_before = start - keywords[i - 1][1] if i > 0 else None
+        gap_after = keywords[i][0] - end if i < len(keywords) else None
+        if gap_before is not None and gap_before < 0:
+            gap_before = 0  # the token sits inside a keyword match
+        near_before = gap_before is not None and gap_before <= _WINDOW_BEFORE
+        near_after = gap_after is not None and 0 <= gap_after <= _WINDOW_AFTER
+        if not (near_before or near_after):
             continue
+        distance = min(g for g in (gap_before, gap_after) if g is not None and g >= 0)
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", end)
         line = text[line_start : line_end if line_end != -1 else len(text)].strip()
@@ -181,7 +190,7 @@ def _candidates(text: str, bonus: int) -> list[tuple[int, int, str]]:
 
 def extract_codes(subject: str, text: str, limit: int = 5) -> list[str]:
     """Likely one-time codes, best first."""
-    scored = _candidates(subject or "", bonus=5) + _candidates(text or "", bonus=0)
+    scored = _candidates((subject or "")[:1000], bonus=5) + _candidates((text or "")[:CODE_SCAN_LIMIT], bonus=0)
     scored.sort(key=lambda item: (-item[0], item[1]))
     codes: list[str] = []
     for _, _, token in scored:

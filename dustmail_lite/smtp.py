@@ -17,7 +17,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from .config import Config
 from .domains import DomainError, Domains, normalise_domain
 from .mime import Limits, MessageRefused, check_limits, is_costly, parse_message
-from .store import Conflict, Store, StoreError
+from .store import Conflict, Inbox, Store, StoreError
 from .usernames import validate_username
 
 log = logging.getLogger(__name__)
@@ -148,15 +148,15 @@ class IngestHandler:
         try:
             found = await self.store.receiving_inbox(normalised)
             if found is not None and self.domains.receives(found[0].domain, found[1]):
-                return self._accept(envelope, address, found[0].pk)
+                return self._accept(envelope, address, found[0])
             served = self.domains.is_configured(domain)
             if not served:
                 custom = await self.store.get_domain(domain)
                 served = custom is not None and self.domains.receives(domain, custom.status)
             if self.catch_all_account is not None and (served or self.config.smtp.accept_any_domain):
-                pk = await self._catch_all_inbox(local, domain)
-                if pk is not None:
-                    return self._accept(envelope, address, pk)
+                inbox = await self._catch_all_inbox(local, domain)
+                if inbox is not None:
+                    return self._accept(envelope, address, inbox)
         except StoreError:
             log.exception("RCPT lookup failed")
             return TEMPFAIL
@@ -165,14 +165,13 @@ class IngestHandler:
         return "550 5.7.1 Relaying denied: this server only accepts mail for its own domains"
 
     @staticmethod
-    def _accept(envelope: Envelope, address: str, inbox_pk: int) -> str:
-        pks = envelope.__dict__.setdefault("inbox_pks", [])
+    def _accept(envelope: Envelope, address: str, inbox: Inbox) -> str:
+        inboxes = envelope.__dict__.setdefault("inboxes", {})
         envelope.rcpt_tos.append(address)
-        if inbox_pk not in pks:
-            pks.append(inbox_pk)
+        inboxes.setdefault(inbox.pk, inbox)  # one copy per inbox, however often it is named
         return "250 2.1.5 OK"
 
-    async def _catch_all_inbox(self, local: str, domain: str) -> int | None:
+    async def _catch_all_inbox(self, local: str, domain: str) -> Inbox | None:
         """Sink mode: the inbox at this address, created for the catch-all account."""
         assert self.catch_all_account is not None
         try:
@@ -183,12 +182,12 @@ class IngestHandler:
         plan = await self._catch_all_plan()
         ttl_ms = int(self.config.plan(plan).inbox_ttl * 1000)
         try:
-            return (await self.store.create_inbox(account, local, domain, ttl_ms)).pk
+            return await self.store.create_inbox(account, local, domain, ttl_ms)
         except Conflict:
             # Created by a concurrent session, or an address still held: use it if it is ours.
             found = await self.store.receiving_inbox(f"{local}@{domain}")
             if found is not None and found[0].account_id == account:
-                return found[0].pk
+                return found[0]
             return None
 
     async def _catch_all_plan(self) -> str:
@@ -197,8 +196,8 @@ class IngestHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
-        pks = envelope.__dict__.get("inbox_pks", [])
-        if not pks:
+        inboxes = list(envelope.__dict__.get("inboxes", {}).values())
+        if not inboxes:
             return "554 5.5.1 No valid recipients"
         try:
             check_limits(raw, self.limits)
@@ -210,9 +209,9 @@ class IngestHandler:
                 email = await asyncio.to_thread(parse_message, raw, sender, self.limits)
             else:
                 email = parse_message(raw, sender, self.limits)
-            ids = await self.store.deliver(pks, email)
+            ids = await self.store.deliver(inboxes, email)
         except Exception:
-            log.exception("could not store a message for %d inbox(es)", len(pks))
+            log.exception("could not store a message for %d inbox(es)", len(inboxes))
             return TEMPFAIL
         return f"250 2.0.0 OK: stored as {ids[0]}" + (f" and {len(ids) - 1} more" if len(ids) > 1 else "")
 

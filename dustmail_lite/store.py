@@ -175,19 +175,15 @@ MIGRATIONS: list[tuple[str, str]] = [
             text TEXT NOT NULL,
             html TEXT NOT NULL,
             size INTEGER NOT NULL,
-            details TEXT NOT NULL
+            details TEXT NOT NULL,
+            raw BLOB NOT NULL  -- last: reading the other columns never touches its overflow pages
         );
         CREATE INDEX emails_inbox ON emails(inbox_pk, seq);
-        CREATE TABLE email_raw (
-            seq INTEGER PRIMARY KEY,
-            raw BLOB NOT NULL
-        );
         CREATE TRIGGER emails_counted AFTER INSERT ON emails BEGIN
             UPDATE inboxes SET email_count = email_count + 1 WHERE pk = NEW.inbox_pk;
         END;
         CREATE TRIGGER emails_removed AFTER DELETE ON emails BEGIN
             UPDATE inboxes SET email_count = email_count - 1 WHERE pk = OLD.inbox_pk;
-            DELETE FROM email_raw WHERE seq = OLD.seq;
         END;
         CREATE TABLE address_quarantine (
             address TEXT PRIMARY KEY,
@@ -245,7 +241,7 @@ def _domain(row: Sequence[Any]) -> CustomDomain:
 
 @dataclass
 class _Delivery:
-    inbox_pks: list[int]
+    inboxes: list[Inbox]
     email: NewEmail
     received_at: int
     future: asyncio.Future[list[str]]
@@ -556,15 +552,16 @@ class Store:
 
     # --- emails -------------------------------------------------------------
 
-    async def deliver(self, inbox_pks: list[int], email: NewEmail) -> list[str]:
+    async def deliver(self, inboxes: list[Inbox], email: NewEmail) -> list[str]:
         """Store `email` once in each inbox; returns the new email ids after the
         commit is durable. Raises StoreError if it could not be stored."""
         assert self._deliveries is not None, "store is not open"
         future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
-        self._deliveries.put_nowait(_Delivery(list(inbox_pks), email, now_ms(), future))
+        self._deliveries.put_nowait(_Delivery(list(inboxes), email, now_ms(), future))
         return await future
 
     async def _commit_deliveries(self) -> None:
+        """The group commit: every delivery waiting when a transaction starts joins it."""
         assert self._deliveries is not None
         queue = self._deliveries
         while True:
@@ -573,18 +570,17 @@ class Store:
                 batch.append(queue.get_nowait())
             try:
                 try:
-                    results = await self._write_deliveries(batch)
+                    results: list[list[str] | Exception] = list(await self._write_deliveries(batch))
                 except Exception:
                     if len(batch) == 1:
                         raise
-                    # One bad delivery must not fail its neighbours: retry alone.
+                    # One bad delivery must not fail its neighbours: retry each alone.
                     results = []
                     for delivery in batch:
                         try:
-                            results.append(await self._write_deliveries([delivery]))
+                            results.extend(await self._write_deliveries([delivery]))
                         except Exception as exc:
                             results.append(exc)
-                    results = [r[0] if isinstance(r, list) else r for r in results]
                 for delivery, result in zip(batch, results):
                     if delivery.future.done():
                         continue
@@ -601,71 +597,51 @@ class Store:
                     queue.task_done()
 
     async def _write_deliveries(self, batch: list[_Delivery]) -> list[list[str]]:
-        email_rows = []
-        raw_rows = []
+        rows = []
         ids_per_delivery: list[list[str]] = []
-        published = []
-        touched: set[int] = set()
+        arriving: dict[int, int] = {}
+        for delivery in batch:
+            e = delivery.email
+            details = json.dumps(e.details, separators=(",", ":"))
+            ids = []
+            for inbox in delivery.inboxes:
+                email_id = str(uuid.uuid4())
+                ids.append(email_id)
+                rows.append((email_id, inbox.pk, delivery.received_at, e.mail_from, e.subject,
+                             e.text, e.html, e.size, details, e.raw))
+                arriving[inbox.pk] = arriving.get(inbox.pk, 0) + 1
+            ids_per_delivery.append(ids)
+        # Only inboxes that may pass the cap are looked at again (counts from RCPT time).
+        crowded = {
+            inbox.pk for d in batch for inbox in d.inboxes
+            if inbox.email_count + arriving[inbox.pk] > self.max_emails_per_inbox
+        }
         async with self._transaction() as conn:
-            next_seq = (await self._fetchval(conn, "SELECT coalesce(max(seq), 0) FROM emails")) + 1
-            for delivery in batch:
-                ids = []
-                e = delivery.email
-                details = json.dumps(e.details, separators=(",", ":"))
-                for pk in delivery.inbox_pks:
-                    email_id = str(uuid.uuid4())
-                    ids.append(email_id)
-                    email_rows.append(
-                        (next_seq, email_id, pk, delivery.received_at, e.mail_from, e.subject,
-                         e.text, e.html, e.size, details)
-                    )
-                    raw_rows.append((next_seq, e.raw))
-                    published.append((pk, next_seq, email_id, delivery))
-                    touched.add(pk)
-                    next_seq += 1
-                ids_per_delivery.append(ids)
             await conn.executemany(
-                "INSERT INTO emails (seq, id, inbox_pk, received_at, mail_from, subject, text,"
-                " html, size, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                email_rows,
+                "INSERT INTO emails (id, inbox_pk, received_at, mail_from, subject, text, html, size,"
+                " details, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
             )
-            await conn.executemany("INSERT INTO email_raw (seq, raw) VALUES (?, ?)", raw_rows)
-            owners = await self._prune_full_inboxes(conn, touched)
-        for pk, seq, email_id, delivery in published:
-            inbox_id, account_id = owners[pk]
-            self.events.publish(
-                inbox_id,
-                account_id,
-                {
-                    "seq": seq,
-                    "id": email_id,
-                    "inbox_id": inbox_id,
-                    "from": delivery.email.mail_from,
-                    "subject": delivery.email.subject,
-                    "received_at": delivery.received_at,
-                },
-            )
-        return ids_per_delivery
-
-    async def _prune_full_inboxes(
-        self, conn: aiosqlite.Connection, pks: set[int]
-    ) -> dict[int, tuple[str, int]]:
-        """Trim inboxes past the per-inbox cap; returns pk -> (inbox id, account id)."""
-        marks = ",".join("?" * len(pks))
-        async with conn.execute(
-            f"SELECT pk, id, account_id, email_count FROM inboxes WHERE pk IN ({marks})", tuple(pks)
-        ) as cursor:
-            rows = await cursor.fetchall()
-        owners: dict[int, tuple[str, int]] = {}
-        for pk, inbox_id, account_id, count in rows:
-            owners[pk] = (inbox_id, account_id)
-            if count > self.max_emails_per_inbox:
+            for pk in crowded:
                 await conn.execute(
                     "DELETE FROM emails WHERE inbox_pk = ? AND seq <= (SELECT seq FROM emails"
                     " WHERE inbox_pk = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
                     (pk, pk, self.max_emails_per_inbox),
                 )
-        return owners
+        for delivery, ids in zip(batch, ids_per_delivery):
+            for inbox, email_id in zip(delivery.inboxes, ids):
+                self.events.publish(
+                    inbox.id,
+                    inbox.account_id,
+                    {
+                        "id": email_id,
+                        "inbox_id": inbox.id,
+                        "from": delivery.email.mail_from,
+                        "subject": delivery.email.subject,
+                        "received_at": delivery.received_at,
+                    },
+                )
+        return ids_per_delivery
 
     async def recent_emails(self, inbox: Inbox, limit: int = 100) -> list[Email]:
         rows = await self._all(
@@ -694,9 +670,7 @@ class Store:
 
     async def get_raw(self, inbox: Inbox, email_id: str) -> bytes | None:
         row = await self._one(
-            "SELECT r.raw FROM emails e JOIN email_raw r ON r.seq = e.seq"
-            " WHERE e.id = ? AND e.inbox_pk = ?",
-            (email_id, inbox.pk),
+            "SELECT raw FROM emails WHERE id = ? AND inbox_pk = ?", (email_id, inbox.pk)
         )
         return row[0] if row else None
 

@@ -79,3 +79,18 @@ def test_html_only_mail_gets_a_text_body():
     raw = b"Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Your code: <b>4321</b></p>\r\n"
     email = parse_message(raw)
     assert email.text == "Your code: 4321" and email.details["codes"] == ["4321"]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["x" * 1_000_000, "a@" * 500_000, ("x" * 50 + "@") * 20_000, "code 1234 " * 100_000, "http://" * 100_000],
+    ids=["no-spaces", "at-signs", "at-runs", "many-candidates", "url-prefixes"],
+)
+def test_extraction_is_linear_on_hostile_bodies(hostile):
+    """A quadratic pattern here was a denial of service: 32 KB took 3 s, 1 MB hours."""
+    import time
+
+    start = time.perf_counter()
+    extract_codes(hostile[:1000], hostile)
+    extract_links(hostile, "")
+    assert time.perf_counter() - start < 2

@@ -10,7 +10,7 @@ from dustmail_lite.store import now_ms
 
 def counts(path):
     with sqlite3.connect(path) as db:
-        return tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("inboxes", "emails", "email_raw"))
+        return tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("inboxes", "emails"))
 
 
 def test_purge_removes_expired_and_deleted_inboxes_with_their_mail(make_harness):
@@ -24,10 +24,10 @@ def test_purge_removes_expired_and_deleted_inboxes_with_their_mail(make_harness)
     h.http.delete(f"/api/v1/inbox/{deleted['id']}", headers=h.auth(free))
     time.sleep(1.05)
     path = h.env.config.storage.path
-    assert counts(path) == (3, 3, 3)
+    assert counts(path) == (3, 3)
     stats = h.run(h.server.store.purge)
     assert (stats.inboxes, stats.emails) == (2, 2)
-    assert counts(path) == (1, 1, 1)
+    assert counts(path) == (1, 1)
     assert h.http.get(f"/api/v1/inbox/{keep['id']}", headers=h.auth(free)).json()["meta"]["email_count"] == 1
 
 
@@ -45,7 +45,7 @@ def test_purge_works_in_batches(make_harness):
 
     stats = h.run(purge_small_batches, h.server.store)
     assert (stats.inboxes, stats.emails) == (1, 25) and stats.batches >= 3
-    assert counts(h.env.config.storage.path) == (0, 0, 0)
+    assert counts(h.env.config.storage.path) == (0, 0)
 
 
 def test_ended_address_is_quarantined(make_harness):
