@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import re
@@ -11,8 +12,10 @@ from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 import nh3
+import orjson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse as StarletteJSONResponse
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from . import keys
@@ -39,14 +42,27 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+class JSONResponse(StarletteJSONResponse):
+    """JSON rendered by orjson: an inbox view is ~100 emails with full bodies, and the
+    standard encoder was a fifth of the time spent serving it."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"success": False, "error": {"code": code, "message": message}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+@functools.lru_cache(maxsize=4096)
+def _second(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+
+
 def timestamp(ms: int) -> str:
-    moment = datetime.fromtimestamp(ms // 1000, tz=timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    """UTC with milliseconds, as the contract writes it: 2026-03-30T12:00:00.000Z."""
+    return f"{_second(ms // 1000)}{ms % 1000:03d}Z"
 
 
 @dataclass(frozen=True)

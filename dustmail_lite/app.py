@@ -16,12 +16,12 @@ from typing import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import maintenance
-from .api import Api, ApiError, error_response
+from .api import Api, ApiError, JSONResponse, error_response
 from .config import Config
 from .domains import Domains
 from .openapi import openapi_document

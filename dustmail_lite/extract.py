@@ -117,11 +117,30 @@ _CJK_KEYWORDS = [
     r"验证码", r"驗證碼", r"校验码", r"动态码", r"認証コード", r"確認コード", r"コード",
     r"인증번호", r"인증 코드", r"인증코드",
 ]
-_KEYWORD_RE = re.compile(
+# Matched on lower-cased text without a leading look-behind, so the regex engine can skip
+# ahead by first characters (10x faster on a long body); word edges are checked after.
+# (No capturing group either: one disables that optimisation.)
+_KEYWORD_RE = re.compile("|".join(_WORD_KEYWORDS + _CJK_KEYWORDS))
+_KEYWORD_SLOW_RE = re.compile(
     r"(?:(?<![^\W\d_])(?:" + "|".join(_WORD_KEYWORDS) + r")(?![^\W\d_]))|(?:"
     + "|".join(_CJK_KEYWORDS) + ")",
     re.IGNORECASE,
 )
+
+
+def _keyword_spans(text: str) -> list[tuple[int, int]]:
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lower-case to two: positions would drift
+        return [m.span() for m in _KEYWORD_SLOW_RE.finditer(text)]
+    spans = []
+    for m in _KEYWORD_RE.finditer(lowered):
+        start, end = m.span()
+        if lowered[start] < "\u2e80" and (  # a word keyword, not one of the CJK ones
+            (start > 0 and lowered[start - 1].isalpha()) or (end < len(lowered) and lowered[end].isalpha())
+        ):
+            continue  # part of a longer word
+        spans.append((start, end))
+    return spans
 # Words that mark a number as something other than a one-time code.
 _NEGATIVE_RE = re.compile(
     r"(?:order|call|invoice|promo|coupon|discount|voucher|gutschein|ticket|tracking|reference|ref\.?|phone|tel\.?|fax|zip|postal|"
@@ -137,7 +156,8 @@ _CANDIDATE_RE = re.compile(
 # URLs and e-mail addresses are blanked out before looking for codes. The address pattern
 # starts only at the start of a token and never backtracks, so a long run without spaces
 # costs linear time (a plain \S+@ is quadratic: a ReDoS on a hostile body).
-_STRIP_RE = re.compile(r"https?://\S+|(?<![^\s@])[^\s@]++@\S+", re.IGNORECASE)
+_URL_STRIP_RE = re.compile(r"https?://\S+", re.IGNORECASE)
+_ADDRESS_STRIP_RE = re.compile(r"(?<![^\s@])[^\s@]++@\S+")
 _CURRENCY_AFTER = re.compile(r"^\s?(?:usd|eur|gbp|rub|€|\$|руб|円|元)", re.IGNORECASE)
 _WINDOW_BEFORE = 80
 _WINDOW_AFTER = 40
@@ -145,8 +165,12 @@ CODE_SCAN_LIMIT = 20_000  # characters of a body searched for codes: they sit ne
 
 
 def _candidates(text: str, bonus: int) -> list[tuple[int, int, str]]:
-    text = _STRIP_RE.sub(lambda m: " " * len(m.group(0)), text)
-    keywords = [m.span() for m in _KEYWORD_RE.finditer(text)]
+    blank = lambda m: " " * len(m.group(0))  # noqa: E731 (keeps positions)
+    if "://" in text:
+        text = _URL_STRIP_RE.sub(blank, text)
+    if "@" in text:
+        text = _ADDRESS_STRIP_RE.sub(blank, text)
+    keywords = _keyword_spans(text)
     if not keywords:
         return []
     keyword_starts = [k[0] for k in keywords]

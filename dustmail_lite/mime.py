@@ -80,6 +80,8 @@ def decode_header_value(value: Any) -> str:
     if isinstance(value, email.header.Header):
         value = str(value)
     text = clean(value)
+    if "=?" not in text:
+        return " ".join(text.split())[:MAX_HEADER_VALUE]  # nothing encoded: the common case
     try:
         decoded = str(email.header.make_header(email.header.decode_header(text)))
     except Exception:

@@ -357,18 +357,14 @@ class Store:
         return row[0] if row else None
 
     async def _one(self, sql: str, params: Iterable[Any] = ()) -> Any:
-        assert self._reader is not None, "store is not open"
-        try:
-            async with self._reader.execute(sql, tuple(params)) as cursor:
-                return await cursor.fetchone()
-        except sqlite3.Error as exc:
-            raise StoreError(str(exc)) from exc
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         assert self._reader is not None, "store is not open"
         try:
-            async with self._reader.execute(sql, tuple(params)) as cursor:
-                return list(await cursor.fetchall())
+            # One round trip to the connection's thread (execute + fetch + close would be three).
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))
         except sqlite3.Error as exc:
             raise StoreError(str(exc)) from exc
 
