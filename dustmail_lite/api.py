@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Awaitable, Callable
+from urllib.parse import quote
 
 import nh3
 import orjson
@@ -82,9 +83,7 @@ class Api:
         self.config = config
         self.store = store
         self.domains = domains
-        self.limits = Limits(
-            config.smtp.max_mime_parts, config.smtp.max_mime_depth, config.smtp.max_header_size
-        )
+        self.limits = Limits.from_config(config)
         self.requests = WindowCounter()
         self.auth_failures = WindowCounter()
 
@@ -391,6 +390,10 @@ class Api:
                 yield f"retry: 2000\n: connected\n\n"
                 while True:
                     event = await subscription.get(keepalive)
+                    if subscription.overflowed:
+                        # This reader fell behind and events were dropped: tell it to reload.
+                        subscription.overflowed = False
+                        yield "event: resync\ndata: {}\n\n"
                     if event is None:
                         yield ": keep-alive\n\n"
                         continue
@@ -564,8 +567,6 @@ def email_detail_json(email: Email, request: Request) -> dict[str, Any]:
 
 def content_disposition(filename: str) -> str:
     """A header that no filename can break out of: an ASCII fallback plus RFC 5987."""
-    from urllib.parse import quote
-
     base = filename.replace("\\", "/").split("/")[-1]
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '\r\n"')
     base = base.lstrip(".") or "attachment"

@@ -119,6 +119,10 @@ class SmtpConfig:
     hostname: str = setting("localhost", STR, "name in the banner; MX records of custom domains point here")
     max_message_size: int = setting("10MB", SIZE, "largest message accepted (552 past it)", 1)
     max_recipients: int = setting(100, INT, "recipients per message (452 past it)", 1)
+    max_line_length: int = setting(
+        1001, INT, "longest body line in bytes with CRLF and dot-stuffing (RFC 5321: 1001); 500 past it", 80
+    )
+    max_command_length: int = setting(512, INT, "longest command line in bytes (RFC 5321: 512); 500 past it", 64)
     idle_timeout: float = setting("60s", DURATION, "a client silent this long is disconnected", 1)
     transaction_timeout: float = setting(
         "300s", DURATION, "longest a client may take from MAIL FROM to the end of DATA", 1

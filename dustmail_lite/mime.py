@@ -30,6 +30,11 @@ class Limits:
     max_depth: int = 20
     max_header_size: int = 256 * 1024
 
+    @classmethod
+    def from_config(cls, config: Any) -> Limits:
+        smtp = config.smtp
+        return cls(smtp.max_mime_parts, smtp.max_mime_depth, smtp.max_header_size)
+
 
 class MessageRefused(Exception):
     """The message breaks a hard limit; `smtp_reply` says why."""

@@ -8,10 +8,10 @@ for any fault of ours, and bounded time, size and connection counts per client.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import logging
 import re
-from collections import Counter
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -37,7 +37,7 @@ class Connections:
         self.max_total = max_total
         self.max_per_ip = max_per_ip
         self.sessions: set[DustmailSMTP] = set()
-        self.per_ip: Counter[str] = Counter()
+        self.per_ip: collections.Counter[str] = collections.Counter()
 
     def admit(self, session: DustmailSMTP, ip: str) -> bool:
         self.sessions.add(session)
@@ -62,6 +62,11 @@ class DustmailSMTP(SMTP):
 
     def __init__(self, handler: IngestHandler, connections: Connections, config: Config) -> None:
         smtp = config.smtp
+        # aiosmtpd keeps these on the class (its per-command table is even shared by all
+        # sessions); values set on the instance before its __init__ take precedence.
+        self.line_length_limit = smtp.max_line_length
+        self.command_size_limit = smtp.max_command_length
+        self.command_size_limits = collections.defaultdict(lambda: smtp.max_command_length)
         super().__init__(
             handler,
             data_size_limit=smtp.max_message_size,
@@ -150,9 +155,7 @@ class IngestHandler:
         self.config = config
         self.store = store
         self.domains = domains
-        self.limits = Limits(
-            config.smtp.max_mime_parts, config.smtp.max_mime_depth, config.smtp.max_header_size
-        )
+        self.limits = Limits.from_config(config)
         self.catch_all_account: int | None = None  # set by the app when sink mode is on
 
     async def handle_RCPT(

@@ -819,11 +819,6 @@ class Store:
         row = await self._one("PRAGMA integrity_check")
         return row[0]
 
-    async def stats(self) -> dict[str, int]:
-        emails = await self._one("SELECT count(*) FROM emails")
-        inboxes = await self._one("SELECT count(*) FROM inboxes")
-        return {"emails": emails[0], "inboxes": inboxes[0]}
-
 
 def _as_store_error(exc: BaseException) -> StoreError:
     return exc if isinstance(exc, StoreError) else StoreError(str(exc) or type(exc).__name__)

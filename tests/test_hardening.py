@@ -166,6 +166,26 @@ def test_overlong_command_and_body_lines(harness, raw_session):
     assert emails(harness, key, inbox) == []
 
 
+def test_line_length_limits_are_configurable(make_harness):
+    h = make_harness(smtp={"max_line_length": 200, "max_command_length": 100})
+    key = h.key()
+    inbox = h.create_inbox(key)
+    session = RawSession(h.smtp_port)
+    try:
+        session.command(b"EHLO x")
+        assert session.command(b"NOOP " + b"x" * 150).startswith(b"500")
+        assert session.command(b"NOOP " + b"x" * 50).startswith(b"250")
+        session.command(b"MAIL FROM:<a@example.com>")
+        session.command(b"RCPT TO:<" + inbox["email"].encode() + b">")
+        assert session.command(b"DATA").startswith(b"354")
+        session.send(b"Subject: l\r\n\r\n" + b"y" * 300 + b"\r\n.\r\n")
+        assert session.reply().startswith(b"500")
+    finally:
+        session.close()
+    h.send_raw(inbox["email"], b"Subject: ok\r\n\r\n" + b"y" * 150 + b"\r\n")
+    assert [e["subject"] for e in emails(h, key, inbox)] == ["ok"]
+
+
 def test_header_block_past_the_cap_is_552(make_harness):
     h = make_harness(smtp={"max_header_size": "16KB"})
     key = h.key()

@@ -244,6 +244,7 @@ function handleEvent(block) {
     if (line.startsWith("event:")) type = line.slice(6).trim();
     else if (line.startsWith("data:")) data += line.slice(5).trim();
   }
+  if (type === "resync") { route(); return; }  // events were missed: reload what is shown
   if (type !== "email" || !data) return;
   const summary = JSON.parse(data);
   if (state.inbox && summary.inbox_id === state.inbox.id && !state.emails.some((e) => e.id === summary.id)) {
