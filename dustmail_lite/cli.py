@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
 import sys
 from functools import wraps
 from typing import Any, Awaitable, Callable, Iterator
@@ -100,6 +101,14 @@ def serve(ctx: click.Context, log_level: str) -> None:
         options["http"] = "httptools"
     except ImportError:
         pass
+    for what, host, port in (("HTTP", config.http.host, config.http.port), ("SMTP", config.smtp.host, config.smtp.port)):
+        problem = _cannot_listen(host, port)
+        if problem:
+            section = what.lower()
+            raise click.ClickException(
+                f"cannot listen on {host}:{port} for {what}: {problem}. Stop the other server or set "
+                f"[{section}] port in a config file (--config)."
+            )
     info(
         f"dustmail-lite {__version__}: HTTP on http://{config.http.host}:{config.http.port}, "
         f"SMTP on {config.smtp.host}:{config.smtp.port}, config {config.source}"
@@ -119,6 +128,20 @@ def serve(ctx: click.Context, log_level: str) -> None:
     server.run()
     if not server.started:
         sys.exit(3)  # startup failed (port in use, unreadable database): uvicorn logged why
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why binding host:port would fail (so serve can say so plainly), or None."""
+    if port == 0:
+        return None
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 # --- keys ---------------------------------------------------------------------

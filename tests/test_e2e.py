@@ -151,3 +151,22 @@ def test_serve_refuses_a_bad_config(tmp_path):
     assert result.returncode != 0
     assert f"{path}: 'smtp.port': expected an integer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_says_plainly_when_a_port_is_taken(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = tmp_path / "c.toml"
+        write_toml(path, {"storage": {"path": str(tmp_path / "db.sqlite3")}, "http": {"port": free_port()},
+                          "smtp": {"port": port}})
+        result = subprocess.run(
+            [sys.executable, "-m", "dustmail_lite", "--config", str(path), "serve"],
+            capture_output=True, text=True, timeout=30,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port} for SMTP" in result.stderr and "[smtp] port" in result.stderr
+    assert "Traceback" not in result.stderr
