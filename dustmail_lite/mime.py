@@ -112,14 +112,16 @@ def _bare_address(value: str | None) -> str:
 
 
 def _decode_payload(part: Message) -> str:
+    """A text part as a str with \n line ends (the raw message keeps the wire's CRLF)."""
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
     charset = part.get_content_charset() or "utf-8"
     try:
-        return payload.decode(charset, "replace")
+        text = payload.decode(charset, "replace")
     except (LookupError, ValueError):
-        return payload.decode("utf-8", "replace")
+        text = payload.decode("utf-8", "replace")
+    return text.replace("\r\n", "\n")
 
 
 def _filename(part: Message) -> str | None:
