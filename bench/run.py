@@ -16,7 +16,6 @@ import re
 import shutil
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -534,7 +533,7 @@ def report(r: dict) -> None:
     for name in ingest:
         if name != "dustmail-lite":
             print(f"  dustmail-lite / {name}: {ours / best(name, 10):.2f}x")
-    print(f"\nAPI (p50/p99 sequential, req/s with 10 clients)")
+    print("\nAPI (p50/p99 sequential, req/s with 10 clients)")
     for name, v in r["api"].items():
         print(f"  {name:<18} p50 {v['p50_ms']:.2f} ms  p99 {v['p99_ms']:.2f} ms  {v['per_second']:.0f} req/s")
     print(f"delivery-to-wait: p50 {r['wait']['p50_ms']:.2f} ms  p99 {r['wait']['p99_ms']:.2f} ms")

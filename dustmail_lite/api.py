@@ -387,7 +387,7 @@ class Api:
 
         async def stream() -> AsyncIterator[str]:
             try:
-                yield f"retry: 2000\n: connected\n\n"
+                yield "retry: 2000\n: connected\n\n"
                 while True:
                     event = await subscription.get(keepalive)
                     if subscription.overflowed:

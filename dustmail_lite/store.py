@@ -532,7 +532,7 @@ class Store:
         """The active inbox at `address` and the status of its custom domain (None
         for a configured domain), or None."""
         row = await self._one(
-            f"SELECT i.pk, i.id, i.account_id, i.address, i.domain, i.created_at, i.expires_at,"
+            "SELECT i.pk, i.id, i.account_id, i.address, i.domain, i.created_at, i.expires_at,"
             " i.email_count, d.status, d.account_id FROM inboxes i"
             " LEFT JOIN custom_domains d ON d.name = i.domain"
             " WHERE i.address = ? AND i.deleted_at IS NULL AND i.expires_at > ?",
@@ -577,7 +577,7 @@ class Store:
                             results.extend(await self._write_deliveries([delivery]))
                         except Exception as exc:
                             results.append(exc)
-                for delivery, result in zip(batch, results):
+                for delivery, result in zip(batch, results, strict=True):
                     if delivery.future.done():
                         continue
                     if isinstance(result, Exception):
@@ -624,8 +624,8 @@ class Store:
                     " WHERE inbox_pk = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
                     (pk, pk, self.max_emails_per_inbox),
                 )
-        for delivery, ids in zip(batch, ids_per_delivery):
-            for inbox, email_id in zip(delivery.inboxes, ids):
+        for delivery, ids in zip(batch, ids_per_delivery, strict=True):
+            for inbox, email_id in zip(delivery.inboxes, ids, strict=True):
                 self.events.publish(
                     inbox.id,
                     inbox.account_id,
@@ -762,12 +762,16 @@ class Store:
         inboxes = emails = batches = 0
         while True:
             async with self._transaction() as conn:
-                async with conn.execute(
-                    "SELECT pk, address FROM inboxes WHERE expires_at <= ?"
-                    " UNION SELECT pk, address FROM inboxes WHERE deleted_at IS NOT NULL LIMIT 100",
-                    (now,),
-                ) as cursor:
-                    doomed = await cursor.fetchall()
+                # Two indexed, limited scans (a UNION would sort every candidate each batch).
+                doomed = list(await conn.execute_fetchall(
+                    "SELECT pk, address FROM inboxes WHERE deleted_at IS NOT NULL LIMIT 100"
+                ))
+                if len(doomed) < 100:
+                    doomed += await conn.execute_fetchall(
+                        "SELECT pk, address FROM inboxes WHERE expires_at <= ? AND deleted_at IS NULL"
+                        " LIMIT ?",
+                        (now, 100 - len(doomed)),
+                    )
                 if not doomed:
                     break
                 pks = [r[0] for r in doomed]
@@ -792,19 +796,25 @@ class Store:
         async with self._transaction() as conn:
             await conn.execute("DELETE FROM address_quarantine WHERE until <= ?", (now,))
         if inboxes:
-            await self.vacuum_free_pages()
+            for _ in range(100):  # up to ~800 MB back to the file system per purge, in slices
+                if not await self.vacuum_free_pages():
+                    break
+                await asyncio.sleep(0)
         return PurgeStats(inboxes, emails, batches)
 
-    async def vacuum_free_pages(self, pages: int = 2000) -> None:
-        """Give freed pages back to the file system a slice at a time."""
+    async def vacuum_free_pages(self, pages: int = 2000) -> bool:
+        """Give up to `pages` freed pages back to the file system; whether any were left."""
         assert self._writer is not None
         async with self._write_lock:
-            # Each step of this pragma frees one page; executescript steps it to the end
-            # (plain execute stops after the first page). It runs as its own transaction.
             try:
+                if not await self._fetchval(self._writer, "PRAGMA freelist_count"):
+                    return False
+                # Each step of this pragma frees one page; executescript steps it to the end
+                # (plain execute stops after the first page). It runs as its own transaction.
                 await self._writer.executescript(f"PRAGMA incremental_vacuum({int(pages)});")
             except sqlite3.Error as exc:
                 raise StoreError(str(exc)) from exc
+        return True
 
     async def backup(self, target: str | Path) -> None:
         """A consistent online copy of the database at `target`."""

@@ -36,7 +36,7 @@ def test_purge_works_in_batches(make_harness):
     key = h.key()
     inbox = h.create_inbox(key)
     with h.smtp() as s:
-        for n in range(25):
+        for _ in range(25):
             s.sendmail("a@example.com", inbox["email"], b"Subject: x\r\n\r\nx\r\n")
     time.sleep(1.05)
 
