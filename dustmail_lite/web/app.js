@@ -208,6 +208,7 @@ function openStream() {
   const controller = new AbortController();
   state.stream = controller;
   let delay = 1000;
+  let connected = false;
   (async function run() {
     while (!controller.signal.aborted) {
       try {
@@ -217,6 +218,8 @@ function openStream() {
         if (response.status === 401) return signOut("Your key is no longer valid. Sign in again.");
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         delay = 1000;
+        if (connected) route();  // a reconnect: mail may have arrived in between
+        connected = true;
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = "";
         for (;;) {
