@@ -333,3 +333,15 @@ def test_timestamps_are_utc_milliseconds():
     assert timestamp(1774872000000) == "2026-03-30T12:00:00.000Z"
     assert timestamp(1774872330123) == "2026-03-30T12:05:30.123Z"
     assert TIME_RE.match(timestamp(now_ms()))
+
+
+def test_auth_throttle_sees_clients_behind_a_local_reverse_proxy(make_live):
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 (its default), so the throttle keys on
+    the real client and one bad client behind Caddy/nginx does not lock out the others."""
+    live = make_live(http={"auth_failures": 2})
+    bad = {"X-API-Key": "junk", "X-Forwarded-For": "203.0.113.9"}
+    for _ in range(2):
+        assert live.http.get("/api/v1/inbox", headers=bad).status_code == 401
+    assert live.http.get("/api/v1/inbox", headers=bad).status_code == 429
+    other = {"X-API-Key": live.key(), "X-Forwarded-For": "198.51.100.4"}
+    assert live.http.get("/api/v1/inbox", headers=other).status_code == 200
