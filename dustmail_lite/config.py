@@ -258,7 +258,7 @@ def from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
 
 
 def _validate(config: Config) -> None:
-    from .domains import DomainError, normalise_domain
+    from .domains import DomainError, normalise_domain, parse_nameserver
 
     source = config.source
     try:
@@ -273,10 +273,11 @@ def _validate(config: Config) -> None:
         raise ConfigError(f"{source}: 'web.prefix' must start with '/', got {prefix!r}")
     if prefix.rstrip("/").startswith("/api"):
         raise ConfigError(f"{source}: 'web.prefix' cannot be under /api")
-    for ns in config.dns.nameservers:
-        host, _, port = ns.rpartition(":") if ns.count(":") == 1 else (ns, "", "")
-        if port and not port.isdigit():
-            raise ConfigError(f"{source}: 'dns.nameservers': bad port in {ns!r}")
+    for entry in config.dns.nameservers:
+        try:
+            parse_nameserver(entry)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: 'dns.nameservers': {exc}") from None
     if config.wait.default_timeout > config.wait.max_timeout:
         raise ConfigError(f"{source}: 'wait.default_timeout' is longer than 'wait.max_timeout'")
 

@@ -66,20 +66,24 @@ def required_records(domain: CustomDomain, mx_host: str) -> list[dict[str, Any]]
     ]
 
 
+def parse_nameserver(entry: str) -> tuple[str, int]:
+    """"HOST", "HOST:PORT" or "[IPv6]:PORT" -> (host, port); ValueError if the port is bad."""
+    host, port_text = entry, "53"
+    if entry.count(":") == 1:
+        host, _, port_text = entry.partition(":")
+    elif entry.startswith("[") and "]:" in entry:
+        host, _, port_text = entry[1:].partition("]:")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"bad port in {entry!r}")
+    return host, int(port_text)
+
+
 def make_resolver(nameservers: tuple[str, ...], timeout: float) -> dns.asyncresolver.Resolver:
     if nameservers:
         resolver = dns.asyncresolver.Resolver(configure=False)
-        servers = []
-        for entry in nameservers:
-            host, port = entry, 53
-            if entry.count(":") == 1:
-                host, _, port_text = entry.partition(":")
-                port = int(port_text)
-            elif entry.startswith("[") and "]:" in entry:
-                host, _, port_text = entry[1:].partition("]:")
-                port = int(port_text)
-            servers.append(dns.nameserver.Do53Nameserver(host, port))
-        resolver.nameservers = servers
+        resolver.nameservers = [
+            dns.nameserver.Do53Nameserver(*parse_nameserver(entry)) for entry in nameservers
+        ]
     else:
         try:
             resolver = dns.asyncresolver.Resolver()
