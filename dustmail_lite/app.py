@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from . import maintenance
-from .api import Api, ApiError, JSONResponse, error_response
+from .api import EXCEPTION_HANDLERS, api_routes, build_api
 from .config import Config
 from .domains import Domains
-from .openapi import openapi_document
+from .events import EventHub
+from .inboxes import InboxService
+from .mime import Limits
 from .smtp import IngestHandler, SmtpServer
 from .store import Store
 
@@ -32,25 +32,19 @@ log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).parent / "web"
 
-_HTTP_CODES = {
-    400: "bad_request",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "body_too_large",
-    422: "unprocessable",
-}
-
 
 class Server:
     """The running pieces, reachable from tests as `app.state.server`."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.store = Store.from_config(config)
+        self.events = EventHub()
+        self.store = Store.from_config(config, on_committed=self.events.publish_stored)
         self.domains = Domains.from_config(self.store, config)
-        self.api = Api(config, self.store, self.domains)
-        self.ingest = IngestHandler(config, self.store, self.domains)
-        self.smtp = SmtpServer(config, self.ingest)
+        self.inboxes = InboxService(self.store, self.domains, config.plans)
+        self.api = build_api(config, self.store, self.domains, self.events, self.inboxes)
+        self.ingest = IngestHandler(config.smtp, Limits.from_config(config), self.store, self.domains, self.inboxes)
+        self.smtp = SmtpServer(config.smtp, self.ingest)
         self.tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -60,7 +54,7 @@ class Server:
             account = await self.store.get_account(owner) or await self.store.ensure_account(owner)
             self.ingest.catch_all_account = account.id
         await self.smtp.start()
-        self.tasks = maintenance.start(self.store, self.domains, self.config)
+        self.tasks = maintenance.start(self.store, self.domains, self.config.inboxes, self.config.dns)
         log.info(
             "SMTP listening on %s:%d, database %s",
             self.config.smtp.host, self.smtp.port, self.config.storage.path,
@@ -81,30 +75,6 @@ class Server:
         await self.store.close()
 
 
-async def _api_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ApiError)
-    headers = {**getattr(request.state, "rate_headers", {}), **exc.headers}
-    return error_response(exc.status, exc.code, exc.message, headers)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "http_error")
-    message = {404: "No such endpoint.", 405: "Method not allowed on this endpoint."}.get(
-        exc.status_code, str(exc.detail)
-    )
-    return error_response(exc.status_code, code, message, dict(exc.headers or {}))
-
-
-async def _internal_error(request: Request, exc: Exception) -> Response:
-    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "Internal server error; nothing was changed.")
-
-
-async def _health(request: Request) -> Response:
-    return JSONResponse({"success": True, "data": {"status": "ok"}})
-
-
 def create_app(config: Config) -> Starlette:
     server = Server(config)
 
@@ -116,18 +86,8 @@ def create_app(config: Config) -> Starlette:
         finally:
             await server.stop()
 
-    document = openapi_document(config)
-
-    async def openapi(request: Request) -> Response:
-        return JSONResponse(document)
-
-    api_routes = [
-        Route("/health", _health, methods=["GET"]),
-        Route("/openapi.json", openapi, methods=["GET"]),
-        *server.api.routes(),
-    ]
     # A mount of its own, so that API paths never fall through to the dashboard's files.
-    routes: list[Route | Mount] = [Mount("/api/v1", routes=api_routes)]
+    routes: list[Route | Mount] = [Mount("/api/v1", routes=api_routes(server.api))]
     if config.web.enabled:
         prefix = config.web.prefix.rstrip("/")
         if prefix:
@@ -136,11 +96,7 @@ def create_app(config: Config) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={
-            ApiError: _api_error,
-            HTTPException: _http_error,
-            Exception: _internal_error,
-        },
+        exception_handlers=dict(EXCEPTION_HANDLERS),
     )
     app.state.server = server
     return app

@@ -283,7 +283,7 @@ async def domains_add(config: Config, store: Store, domain: str, owner: str, as_
         described = service.describe(record)
         click.echo(json.dumps({k: described[k] for k in ("domain", "status", "records")}, indent=2))
         return
-    if account.plan != "premium":
+    if not config.plan(account.plan).custom_domains:
         info(f"Note: '{owner}' is on the free plan; only Premium keys can create inboxes on custom domains.")
     click.echo(f"{record.name}: {record.status}. Create these DNS records, then run "
                f"`dustmail-lite domains verify {record.name}`:")

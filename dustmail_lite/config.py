@@ -161,19 +161,36 @@ class InboxesConfig:
 
 @dataclass(frozen=True)
 class PlanConfig:
+    """What a plan allows: code asks these capabilities, never the plan's name."""
+
     inbox_ttl: float = setting("30m", DURATION, "lifetime of a new inbox", 1)
     rate_limit: int = setting(100, INT, "requests per window; 0 = unlimited", 0)
     rate_window: float = setting("1h", DURATION, "length of the rate-limit window", 1)
+    custom_usernames: bool = setting(False, BOOL, "inboxes may be created with a chosen username")
+    shared_domains: bool = setting(False, BOOL, "inboxes may be created on domains.shared, not only the primary")
+    custom_domains: bool = setting(False, BOOL, "the account may claim its own domains and create inboxes on them")
 
 
 def _premium_plan() -> PlanConfig:
-    return PlanConfig(inbox_ttl=365 * 86400, rate_limit=0, rate_window=3600)
+    return PlanConfig(
+        inbox_ttl=365 * 86400,
+        rate_limit=0,
+        rate_window=3600,
+        custom_usernames=True,
+        shared_domains=True,
+        custom_domains=True,
+    )
 
 
 @dataclass(frozen=True)
 class PlansConfig:
     free: PlanConfig = field(default_factory=PlanConfig)
     premium: PlanConfig = field(default_factory=_premium_plan)
+
+    def get(self, plan: str) -> PlanConfig:
+        """The configuration of the plan called `plan` (a `Plan` or its name)."""
+        config: PlanConfig = getattr(self, str(plan))
+        return config
 
 
 @dataclass(frozen=True)
@@ -213,7 +230,7 @@ class Config:
     source: str = field(default="<defaults>", compare=False)
 
     def plan(self, name: str) -> PlanConfig:
-        return getattr(self.plans, name)
+        return self.plans.get(name)
 
 
 def _is_section(f: dataclasses.Field) -> bool:

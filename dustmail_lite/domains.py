@@ -12,7 +12,9 @@ import dns.exception
 import dns.nameserver
 import dns.resolver
 
-from .store import Conflict, CustomDomain, Store
+from .config import PlanConfig
+from .plans import DomainStatus
+from .store import Conflict, CustomDomain, ReceivingInbox, Store
 
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -44,7 +46,7 @@ def normalise_domain(name: str) -> str:
 
 TXT_PREFIX = "_dustmail"
 TXT_VALUE_PREFIX = "dustmail-verify="
-RECEIVING = ("verified", "failing")  # failing: re-checks fail, but not yet `max_failures` times
+RECEIVING = tuple(s for s in DomainStatus if s.receiving)
 
 
 class DomainNotFound(Exception):
@@ -155,14 +157,14 @@ async def check_records(
     return CheckResult(txt, mx)
 
 
-def next_state(domain: CustomDomain, result: CheckResult, max_failures: int) -> tuple[str, int]:
+def next_state(domain: CustomDomain, result: CheckResult, max_failures: int) -> tuple[DomainStatus, int]:
     """The domain's (status, failures) after a check. DNS errors change nothing."""
     if result.verified:
-        return "verified", 0
-    if domain.status == "pending" or result.transient:
+        return DomainStatus.VERIFIED, 0
+    if domain.status == DomainStatus.PENDING or result.transient:
         return domain.status, domain.failures
     failures = domain.failures + 1
-    return ("suspended" if failures >= max_failures else "failing"), failures
+    return (DomainStatus.SUSPENDED if failures >= max_failures else DomainStatus.FAILING), failures
 
 
 class Domains:
@@ -186,6 +188,7 @@ class Domains:
 
     @classmethod
     def from_config(cls, store: Store, config: Any) -> Domains:
+        """From the `domains`, `dns` sections and the SMTP hostname of `config`."""
         return cls(
             store,
             config.domains.primary,
@@ -198,18 +201,28 @@ class Domains:
     def is_configured(self, name: str) -> bool:
         return name == self.primary or name in self.shared
 
-    async def available_for(self, account_id: int, plan: str) -> list[str]:
-        if plan != "premium":
-            return [self.primary]
-        own = [d.name for d in await self.store.list_domains(account_id) if d.status in RECEIVING]
-        return [self.primary, *self.shared, *own]
+    async def available_for(self, account_id: int, plan: PlanConfig) -> list[str]:
+        """The domains an account on `plan` may create inboxes on, the primary first."""
+        available = [self.primary]
+        if plan.shared_domains:
+            available += self.shared
+        if plan.custom_domains:
+            available += [d.name for d in await self.store.list_domains(account_id) if d.status.receiving]
+        return available
 
-    def receives(self, domain: str, custom_status: str | None) -> bool:
+    def receives(self, domain: str, custom_status: DomainStatus | None) -> bool:
         """Whether mail for `domain` is taken: a configured domain, or a custom domain
         whose status (None when it is not, or no longer, claimed) lets it receive."""
         if custom_status is None:
             return self.is_configured(domain)
-        return custom_status in RECEIVING
+        return custom_status.receiving
+
+    def receives_at(self, found: ReceivingInbox) -> bool:
+        """Whether the inbox found for an address takes mail: never once its custom
+        domain has been claimed by another account."""
+        if found.on_foreign_domain:
+            return False
+        return self.receives(found.inbox.domain, found.domain_status)
 
     async def add(self, name: str, account_id: int) -> CustomDomain:
         name = normalise_domain(name)
@@ -251,7 +264,7 @@ class Domains:
         return {
             "domain": domain.name,
             "status": domain.status,
-            "receiving": domain.status in RECEIVING,
+            "receiving": domain.status.receiving,
             "records": required_records(domain, self.mx_host),
             "failures": domain.failures,
             "last_check": domain.last_result,

@@ -1,6 +1,6 @@
 """In-process fan-out of "an email was stored" events to waiters and streams.
 
-The store publishes after each commit. A subscriber gets its own bounded
+The store's delivery queue calls `EventHub.publish_stored` after each commit. A subscriber gets its own bounded
 queue, so a slow stream reader never holds up a delivery; when its queue is
 full, the subscriber is marked `overflowed` and the stream can resynchronise.
 A multi-node backend would feed the same hub from its own notifications.
@@ -12,21 +12,23 @@ import asyncio
 from collections import defaultdict
 from typing import Any
 
+from .store import StoredEmail
+
 
 class Subscription:
     def __init__(self, hub: EventHub, key: tuple[str, Any], maxsize: int) -> None:
         self._hub = hub
         self.key = key
-        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize)
+        self.queue: asyncio.Queue[StoredEmail] = asyncio.Queue(maxsize)
         self.overflowed = False
 
-    def _offer(self, event: dict[str, Any]) -> None:
+    def _offer(self, event: StoredEmail) -> None:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.overflowed = True
 
-    async def get(self, timeout: float | None = None) -> dict[str, Any] | None:
+    async def get(self, timeout: float | None = None) -> StoredEmail | None:
         """The next event, or None when `timeout` seconds pass first."""
         try:
             return await asyncio.wait_for(self.queue.get(), timeout)
@@ -65,10 +67,15 @@ class EventHub:
             if not subscribers:
                 del self._subscribers[subscription.key]
 
-    def publish(self, inbox_id: str, account_id: int, event: dict[str, Any]) -> None:
-        for key in (("inbox", inbox_id), ("account", account_id)):
+    def publish(self, event: StoredEmail) -> None:
+        for key in (("inbox", event.inbox_id), ("account", event.account_id)):
             for subscription in tuple(self._subscribers.get(key, ())):
                 subscription._offer(event)
+
+    def publish_stored(self, stored: list[StoredEmail]) -> None:
+        """The store's `on_committed` callback."""
+        for event in stored:
+            self.publish(event)
 
     @property
     def subscriber_count(self) -> int:

@@ -7,7 +7,7 @@ import logging
 import time
 from typing import Awaitable, Callable
 
-from .config import Config
+from .config import DnsConfig, InboxesConfig
 from .domains import Domains
 from .store import Store, now_ms
 
@@ -26,7 +26,7 @@ async def every(interval: float, job: Callable[[], Awaitable[object]], name: str
         await asyncio.sleep(interval)
 
 
-async def purge_once(store: Store, config: Config) -> None:
+async def purge_once(store: Store) -> None:
     started = time.monotonic()
     stats = await store.purge()
     if stats.inboxes:
@@ -36,20 +36,20 @@ async def purge_once(store: Store, config: Config) -> None:
         )
 
 
-async def recheck_domains(domains: Domains, config: Config) -> None:
-    checked = await domains.recheck_due(int(config.dns.recheck_interval * 1000), now_ms())
+async def recheck_domains(domains: Domains, dns: DnsConfig) -> None:
+    checked = await domains.recheck_due(int(dns.recheck_interval * 1000), now_ms())
     if checked:
         log.info("re-checked %d custom domains", checked)
 
 
-def start(store: Store, domains: Domains, config: Config) -> list[asyncio.Task[None]]:
+def start(store: Store, domains: Domains, inboxes: InboxesConfig, dns: DnsConfig) -> list[asyncio.Task[None]]:
     return [
         asyncio.create_task(
-            every(config.inboxes.purge_interval, lambda: purge_once(store, config), "purge"),
+            every(inboxes.purge_interval, lambda: purge_once(store), "purge"),
             name="purge",
         ),
         asyncio.create_task(
-            every(min(config.dns.recheck_interval, 3600), lambda: recheck_domains(domains, config),
+            every(min(dns.recheck_interval, 3600), lambda: recheck_domains(domains, dns),
                   "domain re-check"),
             name="domain-recheck",
         ),

@@ -16,11 +16,11 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from .config import Config
+from .config import SmtpConfig
 from .domains import DomainError, Domains, normalise_domain
+from .inboxes import InboxService
 from .mime import Limits, MessageRefused, check_limits, is_costly, parse_message
-from .store import Conflict, Inbox, Store, StoreError
-from .usernames import validate_username
+from .store import Inbox, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,7 @@ class DustmailSMTP(SMTP):
     """aiosmtpd's protocol plus connection limits, an error budget and a
     deadline for the whole transaction (MAIL FROM to the end of DATA)."""
 
-    def __init__(self, handler: IngestHandler, connections: Connections, config: Config) -> None:
-        smtp = config.smtp
+    def __init__(self, handler: IngestHandler, connections: Connections, smtp: SmtpConfig) -> None:
         # aiosmtpd keeps these on the class (its per-command table is even shared by all
         # sessions); values set on the instance before its __init__ take precedence.
         self.line_length_limit = smtp.max_line_length
@@ -151,17 +150,20 @@ def _protocol_method_names(cls: type) -> list[str]:
 class IngestHandler:
     """aiosmtpd handler hooks."""
 
-    def __init__(self, config: Config, store: Store, domains: Domains) -> None:
-        self.config = config
+    def __init__(
+        self, smtp: SmtpConfig, limits: Limits, store: Store, domains: Domains, inboxes: InboxService
+    ) -> None:
+        self.smtp = smtp
         self.store = store
         self.domains = domains
-        self.limits = Limits.from_config(config)
+        self.inboxes = inboxes
+        self.limits = limits
         self.catch_all_account: int | None = None  # set by the app when sink mode is on
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
-        if len(envelope.rcpt_tos) >= self.config.smtp.max_recipients:
+        if len(envelope.rcpt_tos) >= self.smtp.max_recipients:
             return "452 4.5.3 Too many recipients"
         local, at, domain_part = address.rpartition("@")
         try:
@@ -174,14 +176,16 @@ class IngestHandler:
         normalised = f"{local}@{domain}"
         try:
             found = await self.store.receiving_inbox(normalised)
-            if found is not None and self.domains.receives(found[0].domain, found[1]):
-                return self._accept(envelope, address, found[0])
+            if found is not None and self.domains.receives_at(found):
+                return self._accept(envelope, address, found.inbox)
             served = self.domains.is_configured(domain)
             if not served:
                 custom = await self.store.get_domain(domain)
                 served = custom is not None and self.domains.receives(domain, custom.status)
-            if self.catch_all_account is not None and (served or self.config.smtp.accept_any_domain):
-                inbox = await self._catch_all_inbox(local, domain)
+            if self.catch_all_account is not None and (served or self.smtp.accept_any_domain):
+                inbox = await self.inboxes.catch_all(
+                    self.catch_all_account, self.smtp.catch_all_owner, local, domain
+                )
                 if inbox is not None:
                     return self._accept(envelope, address, inbox)
         except StoreError:
@@ -197,29 +201,6 @@ class IngestHandler:
         envelope.rcpt_tos.append(address)
         inboxes.setdefault(inbox.pk, inbox)  # one copy per inbox, however often it is named
         return "250 2.1.5 OK"
-
-    async def _catch_all_inbox(self, local: str, domain: str) -> Inbox | None:
-        """Sink mode: the inbox at this address, created for the catch-all account."""
-        assert self.catch_all_account is not None
-        try:
-            local = validate_username(local)
-        except ValueError:
-            return None
-        account = self.catch_all_account
-        plan = await self._catch_all_plan()
-        ttl_ms = int(self.config.plan(plan).inbox_ttl * 1000)
-        try:
-            return await self.store.create_inbox(account, local, domain, ttl_ms)
-        except Conflict:
-            # Created by a concurrent session, or an address still held: use it if it is ours.
-            found = await self.store.receiving_inbox(f"{local}@{domain}")
-            if found is not None and found[0].account_id == account:
-                return found[0]
-            return None
-
-    async def _catch_all_plan(self) -> str:
-        account = await self.store.get_account(self.config.smtp.catch_all_owner)
-        return account.plan if account else "free"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
@@ -250,18 +231,18 @@ class IngestHandler:
 class SmtpServer:
     """The listener and its sessions, on the running loop."""
 
-    def __init__(self, config: Config, handler: IngestHandler) -> None:
-        self.config = config
+    def __init__(self, smtp: SmtpConfig, handler: IngestHandler) -> None:
+        self.smtp = smtp
         self.handler = handler
-        self.connections = Connections(config.smtp.max_connections, config.smtp.max_connections_per_ip)
+        self.connections = Connections(smtp.max_connections, smtp.max_connections_per_ip)
         self.server: asyncio.base_events.Server | None = None
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
-            lambda: DustmailSMTP(self.handler, self.connections, self.config),
-            host=self.config.smtp.host,
-            port=self.config.smtp.port,
+            lambda: DustmailSMTP(self.handler, self.connections, self.smtp),
+            host=self.smtp.host,
+            port=self.smtp.port,
         )
 
     @property
@@ -275,7 +256,7 @@ class SmtpServer:
             return
         self.server.close()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.config.smtp.shutdown_grace
+        deadline = loop.time() + self.smtp.shutdown_grace
         while self.connections.in_transaction and loop.time() < deadline:
             await asyncio.sleep(0.05)
         for session in list(self.connections.sessions):

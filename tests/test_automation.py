@@ -226,14 +226,14 @@ def test_many_concurrent_waiters_all_wake(live):
 
             tasks = [asyncio.create_task(one(inboxes[n % 5])) for n in range(250)]
             await asyncio.sleep(1.0)
-            subscribers = live.server.store.events.subscriber_count
+            subscribers = live.server.events.subscriber_count
             await asyncio.to_thread(lambda: [live.send(i["email"], subject=i["id"]) for i in inboxes])
             return subscribers, await asyncio.gather(*tasks)
 
     subscribers, subjects = asyncio.run(wait_all())
     assert subscribers == 250
     assert sorted(subjects) == sorted(inboxes[n % 5]["id"] for n in range(250))
-    assert live.server.store.events.subscriber_count == 0
+    assert live.server.events.subscriber_count == 0
 
 
 # --- events ------------------------------------------------------------------

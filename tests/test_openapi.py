@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from conftest import Env, Live
 from dustmail_lite.app import create_app
 from dustmail_lite.config import Config
-from dustmail_lite.openapi import openapi_document
+from dustmail_lite.api.openapi import openapi_document
 
 FUZZ_EXAMPLES = int(os.environ.get("DUSTMAIL_FUZZ_EXAMPLES", "15"))  # per operation
 DOCUMENT = openapi_document(Config())

@@ -1,0 +1,54 @@
+"""Making stored mail safe to hand to a browser: sanitized HTML, unbreakable filenames."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import nh3
+
+_ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "cid", "data"}
+_MEDIA_TYPE = re.compile(r"[a-zA-Z0-9.+-]+/[a-zA-Z0-9.+-]+")
+
+
+def safe_media_type(content_type: str) -> str:
+    return content_type if _MEDIA_TYPE.fullmatch(content_type) else "application/octet-stream"
+
+
+def content_disposition(filename: str) -> str:
+    """A header that no filename can break out of: an ASCII fallback plus RFC 5987."""
+    base = filename.replace("\\", "/").split("/")[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '\r\n"')
+    base = base.lstrip(".") or "attachment"
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;%' else "_" for ch in base)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(base, safe='')}"
+
+
+def sanitize_html(markup: str, remote_images: bool = False) -> str:
+    """Email HTML safe to show: no scripts, handlers, forms, base, meta refresh; remote
+    images (trackers) dropped unless asked for. The CSP sent with it is a second fence."""
+
+    def drop_remote_images(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src" and not remote_images:
+            return value if value.lower().startswith(("data:", "cid:")) else None
+        return value
+
+    tags = set(nh3.ALLOWED_TAGS) | {"center", "font", "span", "div", "table", "thead", "tbody",
+                                     "tfoot", "tr", "td", "th", "img", "style"}
+    tags -= {"form", "input", "button", "base", "meta", "link", "script", "iframe", "object", "embed"}
+    attributes = {tag: {"style", "class", "align", "width", "height", "bgcolor", "color", "border",
+                        "cellpadding", "cellspacing", "valign", "dir", "title", "alt"}
+                  for tag in tags}
+    attributes["a"] = attributes["a"] | {"href", "name"}
+    attributes["img"] = attributes["img"] | {"src"}
+    attributes["font"] = attributes["font"] | {"face", "size"}
+    return nh3.clean(
+        markup,
+        tags=tags,
+        clean_content_tags={"script", "title"},
+        attributes=attributes,
+        url_schemes=_ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+        attribute_filter=drop_remote_images,
+    )

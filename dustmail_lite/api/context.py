@@ -1,0 +1,27 @@
+"""What the handlers work with: the store, services and the config sections they use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import HttpConfig, WaitConfig
+from ..domains import Domains
+from ..events import EventHub
+from ..inboxes import InboxService
+from ..mime import Limits
+from ..store import Store
+from .auth import Authenticator
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    store: Store
+    domains: Domains
+    events: EventHub
+    inboxes: InboxService
+    auth: Authenticator
+    limits: Limits
+    http: HttpConfig
+    wait: WaitConfig
+    openapi: dict[str, Any]  # the generated document, served as is

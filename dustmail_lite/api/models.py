@@ -1,0 +1,194 @@
+"""The wire format: a msgspec Struct for every request body and response. The OpenAPI
+document's schemas are generated from these (`openapi.py`)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime, timezone
+from typing import Annotated, Any, ClassVar
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from ..plans import DomainStatus, Plan
+
+Uuid = Annotated[str, Meta(extra_json_schema={"format": "uuid"})]
+Time = Annotated[str, Meta(extra_json_schema={"format": "date-time", "example": "2026-03-30T12:00:00.000Z"})]
+
+
+@functools.lru_cache(maxsize=4096)
+def _second(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+
+
+def timestamp(ms: int) -> str:
+    """UTC with milliseconds, as the contract writes it: 2026-03-30T12:00:00.000Z."""
+    return f"{_second(ms // 1000)}{ms % 1000:03d}Z"
+
+
+class Model(msgspec.Struct, kw_only=True):
+    pass
+
+
+# --- request bodies ------------------------------------------------------------------
+
+
+class CreateInbox(Model, kw_only=True, forbid_unknown_fields=True):
+    """Both optional: a random username, on the primary domain."""
+
+    domain: str | None = msgspec.field(default=None)
+    username: str | None = None
+
+    # Which error a field of the wrong type gives (today's codes and messages).
+    field_errors: ClassVar[dict[str, tuple[str, str]]] = {
+        "domain": ("invalid_domain", "domain must be a string."),
+        "username": ("invalid_username", "username must be a string"),
+    }
+
+
+class AddDomain(Model, kw_only=True):
+    domain: str
+
+    invalid: ClassVar[tuple[str, str]] = ("invalid_domain", 'Body must be {"domain": "example.com"}.')
+
+
+# --- meta --------------------------------------------------------------------------
+
+
+class RateLimit(Model, kw_only=True):
+    limit: int | None
+    used: int
+
+
+class ResponseMeta(Model, kw_only=True):
+    rate_limit: RateLimit
+
+
+class CreatedInboxMeta(ResponseMeta, kw_only=True):
+    plan: Plan
+    available_domains: list[str]
+
+
+class InboxListMeta(ResponseMeta, kw_only=True):
+    total: int
+    plan: Plan
+
+
+class InboxViewMeta(ResponseMeta, kw_only=True):
+    email_count: int
+
+
+class WaitMeta(ResponseMeta, kw_only=True):
+    timed_out: bool
+    timeout: float | UnsetType = UNSET
+
+
+class DomainListMeta(ResponseMeta, kw_only=True):
+    total: int
+
+
+# --- data --------------------------------------------------------------------------
+
+
+class Inbox(Model, kw_only=True):
+    id: Uuid
+    email: str
+    domain: str
+    created_at: Time
+    expires_at: Time
+
+
+class InboxWithCount(Inbox, kw_only=True):
+    email_count: int
+
+
+class Email(Model, kw_only=True):
+    id: Uuid
+    from_: str = msgspec.field(name="from")
+    subject: str
+    text: str
+    html: str
+    received_at: Time
+
+
+class Header(Model, kw_only=True):
+    name: str
+    value: str
+
+
+class Attachment(Model, kw_only=True):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    download_url: str
+
+
+class EmailDetail(Email, kw_only=True):
+    inbox_id: Uuid
+    to: list[str]
+    cc: list[str]
+    headers: list[Header]
+    size: int
+    attachments: list[Attachment]
+    links: list[str]
+    codes: list[str]
+    raw_url: str
+    html_url: str
+    parse_error: str | UnsetType = UNSET
+
+
+class InboxView(Model, kw_only=True):
+    inbox: Inbox
+    emails: list[Email]
+
+
+class Account(Model, kw_only=True):
+    name: str
+    plan: Plan
+    available_domains: list[str]
+    inbox_ttl_seconds: int
+    custom_usernames: bool
+
+
+class Domain(Model, kw_only=True):
+    domain: str
+    status: DomainStatus
+    receiving: bool
+    records: list[dict[str, Any]]
+    failures: int
+    last_check: dict[str, Any] | None
+    check: dict[str, Any] | UnsetType = UNSET
+
+
+class EmailSummary(Model, kw_only=True):
+    """The data of an `email` event on the event streams."""
+
+    id: Uuid
+    inbox_id: Uuid
+    from_: str = msgspec.field(name="from")
+    subject: str
+    received_at: Time
+
+
+class Health(Model, kw_only=True):
+    status: str
+
+
+# --- envelopes ---------------------------------------------------------------------
+
+
+class Ok(Model, kw_only=True):
+    """`{"success": true, "data": ..., "meta": {...}}`; its schema is built per operation."""
+
+    success: bool = True
+    data: Any
+    meta: Any
+
+
+class Done(Model, kw_only=True):
+    """The answer to a deletion."""
+
+    success: bool = True
+    message: str
+    meta: ResponseMeta

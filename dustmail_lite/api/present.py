@@ -1,0 +1,76 @@
+"""Store records -> wire models, and the records a path names (404 when not the caller's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+
+from .. import store
+from .errors import ApiError
+from .models import Attachment, Email, EmailDetail, Header, Inbox, InboxWithCount, timestamp
+from .routing import UUID_RE
+
+
+def inbox_model(inbox: store.Inbox) -> Inbox:
+    return Inbox(
+        id=inbox.id, email=inbox.address, domain=inbox.domain,
+        created_at=timestamp(inbox.created_at), expires_at=timestamp(inbox.expires_at),
+    )
+
+
+def inbox_with_count(inbox: store.Inbox) -> InboxWithCount:
+    return InboxWithCount(
+        id=inbox.id, email=inbox.address, domain=inbox.domain,
+        created_at=timestamp(inbox.created_at), expires_at=timestamp(inbox.expires_at),
+        email_count=inbox.email_count,
+    )
+
+
+def email_model(email: store.Email) -> Email:
+    return Email(
+        id=email.id, from_=email.mail_from, subject=email.subject, text=email.text, html=email.html,
+        received_at=timestamp(email.received_at),
+    )
+
+
+def email_detail(email: store.Email, request: Request) -> EmailDetail:
+    details: dict[str, Any] = email.details
+    base = f"/api/v1/inbox/{email.inbox_id}/emails/{email.id}"
+
+    def url(path: str) -> str:
+        return str(request.url.replace(path=path, query=""))
+
+    attachments = [
+        Attachment(**a, download_url=url(f"{base}/attachments/{a['id']}")) for a in details.get("attachments", [])
+    ]
+    extra = {"parse_error": details["parse_error"]} if "parse_error" in details else {}
+    return EmailDetail(
+        id=email.id, from_=email.mail_from, subject=email.subject, text=email.text, html=email.html,
+        received_at=timestamp(email.received_at), inbox_id=email.inbox_id,
+        to=details.get("to", []), cc=details.get("cc", []),
+        headers=[Header(**h) for h in details.get("headers", [])],
+        size=email.size, attachments=attachments,
+        links=details.get("links", []), codes=details.get("codes", []),
+        raw_url=url(f"{base}/raw"), html_url=url(f"{base}/html"), **extra,
+    )
+
+
+async def inbox_of(st: store.Store, request: Request, account_id: int) -> store.Inbox:
+    inbox_id = request.path_params["inbox_id"]
+    inbox = None
+    if UUID_RE.match(inbox_id):
+        inbox = await st.get_inbox(inbox_id, account_id)
+    if inbox is None:
+        raise ApiError.of("inbox_not_found", "No such inbox.")
+    return inbox
+
+
+async def email_of(st: store.Store, request: Request, inbox: store.Inbox) -> store.Email:
+    email_id = request.path_params["email_id"]
+    email = None
+    if UUID_RE.match(email_id):
+        email = await st.get_email(inbox, email_id)
+    if email is None:
+        raise ApiError.of("email_not_found", "No such email in this inbox.")
+    return email

@@ -1,0 +1,157 @@
+"""The SQLite connections: one writer (every write in `BEGIN IMMEDIATE` under a lock),
+one reader beside it (WAL), migrations on open.
+
+aiosqlite runs each connection on one thread, and coroutines sharing it would
+interleave their transactions: hence the single writer and its lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from .errors import Conflict, StoreError
+from .rows import now_ms
+from .schema import MIGRATIONS, split_sql
+
+log = logging.getLogger(__name__)
+
+Row = sqlite3.Row
+
+
+class Database:
+    """Connections, transactions and migrations; the query mixins build on it."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0, synchronous: str = "FULL") -> None:
+        self.path = str(path)
+        self.busy_timeout = busy_timeout
+        # FULL: a commit survives power loss, which is what a 250 promises. Only bulk
+        # loads that can be redone (benchmark seeding) should pass "OFF".
+        self.synchronous = synchronous
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def _open_connections(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        # Must precede the first table; a no-op on an existing database.
+        await self._writer.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        mode = await self._fetchval(self._writer, "PRAGMA journal_mode = WAL")
+        if mode != "wal" and self.path != ":memory:":
+            raise StoreError(f"{self.path}: cannot switch to WAL mode (got {mode})")
+        await self._migrate()
+        self._reader = await self._connect()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, isolation_level=None, timeout=self.busy_timeout)
+        conn.row_factory = sqlite3.Row  # rows are read by column name
+        await conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+        await conn.execute("PRAGMA secure_delete = ON")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+        return conn
+
+    async def _close_connections(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def _migrate(self) -> None:
+        assert self._writer is not None
+        await self._writer.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)"
+        )
+        for name, script in MIGRATIONS:
+            async with self._transaction() as conn:
+                done = await self._fetchval(conn, "SELECT 1 FROM migrations WHERE name = ?", (name,))
+                if done:
+                    continue
+                for statement in split_sql(script):
+                    await conn.execute(statement)
+                await conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now_ms()))
+                log.info("applied migration %s", name)
+
+    @staticmethod
+    async def _fetchval(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> Any:
+        async with conn.execute(sql, tuple(params)) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        assert self._reader is not None, "store is not open"
+        try:
+            # One round trip to the connection's thread (execute + fetch + close would be three).
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))  # type: ignore[arg-type]
+        except sqlite3.Error as exc:
+            raise StoreError(str(exc)) from exc
+
+    async def _count(self, sql: str, params: Iterable[Any] = ()) -> int:
+        row = await self._one(sql, params)
+        assert row is not None
+        return int(row[0])
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction on the single writer connection."""
+        conn = self._writer
+        assert conn is not None, "store is not open"
+        async with self._write_lock:
+            try:
+                await conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
+            try:
+                yield conn
+                await conn.execute("COMMIT")
+            except BaseException as exc:
+                try:
+                    await conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise Conflict(str(exc)) from exc
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(str(exc)) from exc
+                raise
+
+    async def vacuum_free_pages(self, pages: int = 2000) -> bool:
+        """Give up to `pages` freed pages back to the file system; whether any were left."""
+        assert self._writer is not None
+        async with self._write_lock:
+            try:
+                if not await self._fetchval(self._writer, "PRAGMA freelist_count"):
+                    return False
+                # Each step of this pragma frees one page; executescript steps it to the end
+                # (plain execute stops after the first page). It runs as its own transaction.
+                await self._writer.executescript(f"PRAGMA incremental_vacuum({int(pages)});")
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
+        return True
+
+    async def backup(self, target: str | Path) -> None:
+        """A consistent online copy of the database at `target`."""
+        assert self._reader is not None
+        dest = await aiosqlite.connect(str(target))
+        try:
+            await self._reader.backup(dest)
+        finally:
+            await dest.close()
+
+    async def integrity_check(self) -> str:
+        row = await self._one("PRAGMA integrity_check")
+        assert row is not None
+        return str(row[0])

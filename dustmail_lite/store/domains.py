@@ -1,0 +1,77 @@
+"""Queries on custom domains."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..plans import DomainStatus
+from .database import Database
+from .errors import Conflict
+from .rows import CustomDomain, now_ms
+
+_DOMAIN_SELECT = (
+    "SELECT d.name, d.account_id, a.name AS account_name, d.status, d.token, d.created_at, d.verified_at,"
+    " d.checked_at, d.failures, d.last_result FROM custom_domains d JOIN accounts a ON a.id = d.account_id"
+)
+
+
+class DomainQueries(Database):
+    async def add_domain(self, name: str, account_id: int, token: str) -> CustomDomain:
+        """Claim `name` for the account (pending). Conflict if another account holds it;
+        the same account adding again gets its existing record."""
+        async with self._transaction() as conn:
+            owner = await self._fetchval(conn, "SELECT account_id FROM custom_domains WHERE name = ?", (name,))
+            if owner is not None and owner != account_id:
+                raise Conflict(f"{name} belongs to another account")
+            if owner is None:
+                await conn.execute(
+                    "INSERT INTO custom_domains (name, account_id, status, token, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (name, account_id, str(DomainStatus.PENDING), token, now_ms()),
+                )
+        domain = await self.get_domain(name)
+        assert domain is not None
+        return domain
+
+    async def get_domain(self, name: str) -> CustomDomain | None:
+        row = await self._one(f"{_DOMAIN_SELECT} WHERE d.name = ?", (name,))
+        return CustomDomain.from_row(row) if row else None
+
+    async def list_domains(self, account_id: int | None = None) -> list[CustomDomain]:
+        if account_id is None:
+            rows = await self._all(f"{_DOMAIN_SELECT} ORDER BY d.name")
+        else:
+            rows = await self._all(f"{_DOMAIN_SELECT} WHERE d.account_id = ? ORDER BY d.name", (account_id,))
+        return [CustomDomain.from_row(r) for r in rows]
+
+    async def domains_due_for_check(self, checked_before: int) -> list[CustomDomain]:
+        rows = await self._all(
+            f"{_DOMAIN_SELECT} WHERE d.status IN (?, ?, ?)"
+            " AND coalesce(d.checked_at, 0) < ? ORDER BY d.checked_at LIMIT 100",
+            (DomainStatus.VERIFIED, DomainStatus.FAILING, DomainStatus.SUSPENDED, checked_before),
+        )
+        return [CustomDomain.from_row(r) for r in rows]
+
+    async def record_domain_check(
+        self, name: str, status: DomainStatus, failures: int, result: dict[str, Any], verified: bool
+    ) -> None:
+        now = now_ms()
+        async with self._transaction() as conn:
+            await conn.execute(
+                "UPDATE custom_domains SET status = ?, failures = ?, last_result = ?, checked_at = ?,"
+                " verified_at = CASE WHEN ? THEN coalesce(verified_at, ?) ELSE verified_at END"
+                " WHERE name = ?",
+                (str(status), failures, json.dumps(result), now, verified, now, name),
+            )
+
+    async def remove_domain(self, name: str, account_id: int | None = None) -> bool:
+        """Forget the domain; its inboxes stay readable but no longer receive."""
+        async with self._transaction() as conn:
+            if account_id is None:
+                cursor = await conn.execute("DELETE FROM custom_domains WHERE name = ?", (name,))
+            else:
+                cursor = await conn.execute(
+                    "DELETE FROM custom_domains WHERE name = ? AND account_id = ?", (name, account_id)
+                )
+            return cursor.rowcount > 0

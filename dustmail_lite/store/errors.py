@@ -1,0 +1,15 @@
+"""What a store method raises, for any backend."""
+
+from __future__ import annotations
+
+
+class StoreError(Exception):
+    """A storage fault: the caller must not report success."""
+
+
+class Conflict(Exception):
+    """A unique name (account, address, domain) is already taken."""
+
+
+def as_store_error(exc: BaseException) -> StoreError:
+    return exc if isinstance(exc, StoreError) else StoreError(str(exc) or type(exc).__name__)

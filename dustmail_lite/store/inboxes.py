@@ -1,0 +1,85 @@
+"""Queries on inboxes."""
+
+from __future__ import annotations
+
+import uuid
+
+from ..plans import DomainStatus
+from .database import Database
+from .errors import Conflict
+from .rows import Inbox, ReceivingInbox, now_ms
+
+_INBOX_COLUMNS = "pk, id, account_id, address, domain, created_at, expires_at, email_count"
+_ACTIVE_INBOX = "deleted_at IS NULL AND expires_at > ?"
+
+
+class InboxQueries(Database):
+    async def create_inbox(self, account_id: int, local_part: str, domain: str, ttl_ms: int) -> Inbox:
+        """Create an inbox; Conflict if the address is in use or quarantined."""
+        address = f"{local_part}@{domain}"
+        created = now_ms()
+        inbox_id = str(uuid.uuid4())
+        async with self._transaction() as conn:
+            held = await self._fetchval(
+                conn,
+                "SELECT until FROM address_quarantine WHERE address = ? AND until > ?",
+                (address, created),
+            )
+            if held:
+                raise Conflict(f"{address} is reserved")
+            cursor = await conn.execute(
+                "INSERT INTO inboxes (id, account_id, address, domain, created_at, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING",
+                (inbox_id, account_id, address, domain, created, created + ttl_ms),
+            )
+            if cursor.rowcount == 0:
+                raise Conflict(f"{address} is taken")
+            pk = cursor.lastrowid
+        assert pk is not None
+        return Inbox(pk, inbox_id, account_id, address, domain, created, created + ttl_ms, 0)
+
+    async def get_inbox(self, inbox_id: str, account_id: int, now: int | None = None) -> Inbox | None:
+        """An active inbox of this account, or None (also for other accounts' inboxes)."""
+        row = await self._one(
+            f"SELECT {_INBOX_COLUMNS} FROM inboxes WHERE id = ? AND account_id = ? AND {_ACTIVE_INBOX}",
+            (inbox_id, account_id, now or now_ms()),
+        )
+        return Inbox.from_row(row) if row else None
+
+    async def list_inboxes(self, account_id: int, limit: int = 50) -> tuple[list[Inbox], int]:
+        now = now_ms()
+        rows = await self._all(
+            f"SELECT {_INBOX_COLUMNS} FROM inboxes WHERE account_id = ? AND {_ACTIVE_INBOX}"
+            " ORDER BY created_at DESC, pk DESC LIMIT ?",
+            (account_id, now, limit),
+        )
+        total = await self._count(
+            f"SELECT count(*) FROM inboxes WHERE account_id = ? AND {_ACTIVE_INBOX}", (account_id, now)
+        )
+        return [Inbox.from_row(r) for r in rows], total
+
+    async def delete_inbox(self, inbox_id: str, account_id: int) -> bool:
+        """Deactivate at once; the purge removes its mail later."""
+        now = now_ms()
+        async with self._transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE inboxes SET deleted_at = ? WHERE id = ? AND account_id = ? AND {_ACTIVE_INBOX}",
+                (now, inbox_id, account_id, now),
+            )
+            return cursor.rowcount > 0
+
+    async def receiving_inbox(self, address: str, now: int | None = None) -> ReceivingInbox | None:
+        """The active inbox at `address` with the custom domain it is on (if claimed), or None."""
+        row = await self._one(
+            "SELECT i.pk, i.id, i.account_id, i.address, i.domain, i.created_at, i.expires_at,"
+            " i.email_count, d.status AS domain_status, d.account_id AS domain_owner FROM inboxes i"
+            " LEFT JOIN custom_domains d ON d.name = i.domain"
+            " WHERE i.address = ? AND i.deleted_at IS NULL AND i.expires_at > ?",
+            (address, now or now_ms()),
+        )
+        if row is None:
+            return None
+        status = row["domain_status"]
+        return ReceivingInbox(
+            Inbox.from_row(row), DomainStatus(status) if status is not None else None, row["domain_owner"]
+        )

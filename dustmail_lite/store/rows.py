@@ -1,0 +1,185 @@
+"""The plain records the store hands out; mapped from rows by column name."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..plans import DomainStatus, Plan
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    plan: Plan
+    created_at: int
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Account:
+        return cls(row["id"], row["name"], Plan(row["plan"]), row["created_at"])
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: str
+    account_id: int
+    account_name: str
+    plan: Plan
+    prefix: str
+    label: str
+    created_at: int
+    revoked_at: int | None
+    key_hash: bytes = field(repr=False, default=b"")
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> ApiKey:
+        return cls(
+            id=row["id"],
+            account_id=row["account_id"],
+            account_name=row["account_name"],
+            plan=Plan(row["plan"]),
+            prefix=row["prefix"],
+            label=row["label"],
+            created_at=row["created_at"],
+            revoked_at=row["revoked_at"],
+            key_hash=row["key_hash"],
+        )
+
+
+@dataclass(frozen=True)
+class Inbox:
+    pk: int
+    id: str
+    account_id: int
+    address: str
+    domain: str
+    created_at: int
+    expires_at: int
+    email_count: int = 0
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Inbox:
+        return cls(
+            pk=row["pk"],
+            id=row["id"],
+            account_id=row["account_id"],
+            address=row["address"],
+            domain=row["domain"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            email_count=row["email_count"],
+        )
+
+
+@dataclass(frozen=True)
+class ReceivingInbox:
+    """An active inbox found by address, with the custom domain it sits on (if any)."""
+
+    inbox: Inbox
+    domain_status: DomainStatus | None  # None: not (or no longer) a claimed custom domain
+    domain_owner: int | None
+
+    @property
+    def on_foreign_domain(self) -> bool:
+        """The inbox's domain is now claimed by another account than the inbox's."""
+        return self.domain_owner is not None and self.domain_owner != self.inbox.account_id
+
+
+@dataclass(frozen=True)
+class Email:
+    seq: int
+    id: str
+    inbox_id: str
+    mail_from: str
+    subject: str
+    text: str
+    html: str
+    received_at: int
+    size: int
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], with_details: bool = False) -> Email:
+        details = row["details"] if with_details else None
+        return cls(
+            seq=row["seq"],
+            id=row["id"],
+            inbox_id=row["inbox_id"],
+            mail_from=row["mail_from"],
+            subject=row["subject"],
+            text=row["text"],
+            html=row["html"],
+            received_at=row["received_at"],
+            size=row["size"],
+            details=json.loads(details) if details else {},
+        )
+
+
+@dataclass(frozen=True)
+class NewEmail:
+    """A parsed message ready to be stored in one inbox."""
+
+    mail_from: str
+    subject: str
+    text: str
+    html: str
+    size: int
+    raw: bytes
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class StoredEmail:
+    """What the delivery queue reports after a commit, one per inbox a message went to."""
+
+    id: str
+    inbox_id: str
+    account_id: int
+    mail_from: str
+    subject: str
+    received_at: int
+
+
+@dataclass(frozen=True)
+class CustomDomain:
+    name: str
+    account_id: int
+    account_name: str
+    status: DomainStatus
+    token: str
+    created_at: int
+    verified_at: int | None
+    checked_at: int | None
+    failures: int
+    last_result: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> CustomDomain:
+        last = row["last_result"]
+        return cls(
+            name=row["name"],
+            account_id=row["account_id"],
+            account_name=row["account_name"],
+            status=DomainStatus(row["status"]),
+            token=row["token"],
+            created_at=row["created_at"],
+            verified_at=row["verified_at"],
+            checked_at=row["checked_at"],
+            failures=row["failures"],
+            last_result=json.loads(last) if last else None,
+        )
+
+
+@dataclass(frozen=True)
+class PurgeStats:
+    inboxes: int = 0
+    emails: int = 0
+    batches: int = 0

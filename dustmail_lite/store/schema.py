@@ -1,0 +1,101 @@
+"""The SQLite schema as named migrations, applied in order, each with its record in one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_core",
+        """
+        CREATE TABLE accounts (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            plan TEXT NOT NULL CHECK (plan IN ('free', 'premium')),
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            key_hash BLOB NOT NULL UNIQUE,
+            prefix TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            created_at INTEGER NOT NULL,
+            revoked_at INTEGER
+        );
+        CREATE INDEX api_keys_account ON api_keys(account_id);
+        CREATE TABLE inboxes (
+            pk INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            address TEXT NOT NULL UNIQUE,
+            domain TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            deleted_at INTEGER,
+            email_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX inboxes_account ON inboxes(account_id, created_at);
+        CREATE INDEX inboxes_expiry ON inboxes(expires_at);
+        CREATE INDEX inboxes_deleted ON inboxes(deleted_at) WHERE deleted_at IS NOT NULL;
+        CREATE INDEX inboxes_domain ON inboxes(domain);
+        CREATE TABLE emails (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            inbox_pk INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            mail_from TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            text TEXT NOT NULL,
+            html TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            details TEXT NOT NULL,
+            raw BLOB NOT NULL  -- last: reading the other columns never touches its overflow pages
+        );
+        CREATE INDEX emails_inbox ON emails(inbox_pk, seq);
+        CREATE TRIGGER emails_counted AFTER INSERT ON emails BEGIN
+            UPDATE inboxes SET email_count = email_count + 1 WHERE pk = NEW.inbox_pk;
+        END;
+        CREATE TRIGGER emails_removed AFTER DELETE ON emails BEGIN
+            UPDATE inboxes SET email_count = email_count - 1 WHERE pk = OLD.inbox_pk;
+        END;
+        CREATE TABLE address_quarantine (
+            address TEXT PRIMARY KEY,
+            until INTEGER NOT NULL
+        );
+        CREATE INDEX address_quarantine_until ON address_quarantine(until);
+        """,
+    ),
+    (
+        "0002_custom_domains",
+        """
+        CREATE TABLE custom_domains (
+            name TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            status TEXT NOT NULL,
+            token TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            verified_at INTEGER,
+            checked_at INTEGER,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_result TEXT
+        );
+        CREATE INDEX custom_domains_account ON custom_domains(account_id);
+        """,
+    ),
+]
+
+
+def split_sql(script: str) -> list[str]:
+    """Split a migration into statements; triggers keep their inner semicolons."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
