@@ -54,7 +54,8 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
 
     async def open(self) -> None:
         await self._open_connections()
-        self._deliveries = DeliveryQueue(self._write_deliveries, self._committed, self.max_batch)
+        # Looked up on each batch, so the write can be replaced (tests inject faults this way).
+        self._deliveries = DeliveryQueue(lambda batch: self._write_deliveries(batch), self._committed, self.max_batch)
         self._deliveries.start()
 
     async def close(self) -> None:
