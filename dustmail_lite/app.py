@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
@@ -43,7 +43,9 @@ class Server:
         self.domains = Domains.from_config(self.store, config)
         self.inboxes = InboxService(self.store, self.domains, config.plans)
         self.api = build_api(config, self.store, self.domains, self.events, self.inboxes)
-        self.ingest = IngestHandler(config.smtp, Limits.from_config(config), self.store, self.domains, self.inboxes)
+        self.ingest = IngestHandler(
+            config.smtp, Limits.from_config(config), self.store, self.domains, self.inboxes
+        )
         self.smtp = SmtpServer(config.smtp, self.ingest)
         self.tasks: list[asyncio.Task[None]] = []
 
@@ -57,12 +59,13 @@ class Server:
         self.tasks = maintenance.start(self.store, self.domains, self.config.inboxes, self.config.dns)
         log.info(
             "SMTP listening on %s:%d, database %s",
-            self.config.smtp.host, self.smtp.port, self.config.storage.path,
+            self.config.smtp.host,
+            self.smtp.port,
+            self.config.storage.path,
         )
         if await self.store.count_active_keys() == 0:
             log.warning(
-                "No API keys yet. Create one with: dustmail-lite keys create --owner NAME"
-                " [--plan premium]"
+                "No API keys yet. Create one with: dustmail-lite keys create --owner NAME [--plan premium]"
             )
 
     async def stop(self) -> None:

@@ -8,8 +8,9 @@ import json
 import logging
 import socket
 import sys
+from collections.abc import Awaitable, Callable, Iterator
 from functools import wraps
-from typing import Any, Awaitable, Callable, Iterator
+from typing import Any
 
 import click
 import uvicorn
@@ -22,7 +23,9 @@ from .store import PLANS, Store
 
 
 def _config(ctx: click.Context) -> Config:
-    config = ctx.find_object(dict)["config"]
+    state = ctx.find_object(dict)
+    assert state is not None
+    config: Config = state["config"]
     return config
 
 
@@ -66,7 +69,10 @@ class GracefulServer(uvicorn.Server):
 @click.group()
 @click.version_option(__version__, prog_name="dustmail-lite")
 @click.option(
-    "--config", "config_path", envvar="DUSTMAIL_CONFIG", type=click.Path(dir_okay=False),
+    "--config",
+    "config_path",
+    envvar="DUSTMAIL_CONFIG",
+    type=click.Path(dir_okay=False),
     help="TOML config file (default: $DUSTMAIL_CONFIG, else the built-in defaults).",
 )
 @click.pass_context
@@ -101,7 +107,10 @@ def serve(ctx: click.Context, log_level: str) -> None:
         options["http"] = "httptools"
     except ImportError:
         pass
-    for what, host, port in (("HTTP", config.http.host, config.http.port), ("SMTP", config.smtp.host, config.smtp.port)):
+    for what, host, port in (
+        ("HTTP", config.http.host, config.http.port),
+        ("SMTP", config.smtp.host, config.smtp.port),
+    ):
         problem = _cannot_listen(host, port)
         if problem:
             section = what.lower()
@@ -154,7 +163,12 @@ def keys_group() -> None:
 
 @keys_group.command("create")
 @click.option("--owner", required=True, help="Account name; created if new.")
-@click.option("--plan", type=click.Choice(PLANS), default=None, help="Plan of a new account (default free), or change it.")
+@click.option(
+    "--plan",
+    type=click.Choice(PLANS),
+    default=None,
+    help="Plan of a new account (default free), or change it.",
+)
 @click.option("--label", default="", help="A note to tell keys apart.")
 @with_store
 async def keys_create(config: Config, store: Store, owner: str, plan: str | None, label: str) -> None:
@@ -194,7 +208,9 @@ async def keys_list(config: Config, store: Store, as_json: bool) -> None:
     click.echo(f"{'ID':<13} {'ACCOUNT':<16} {'PLAN':<8} {'PREFIX':<18} {'STATUS':<8} LABEL")
     for r in rows:
         status = "revoked" if r["revoked_at"] else "active"
-        click.echo(f"{r['id']:<13} {r['account']:<16} {r['plan']:<8} {r['prefix']:<18} {status:<8} {r['label']}")
+        click.echo(
+            f"{r['id']:<13} {r['account']:<16} {r['plan']:<8} {r['prefix']:<18} {status:<8} {r['label']}"
+        )
 
 
 @keys_group.command("revoke")
@@ -224,7 +240,13 @@ def accounts() -> None:
 @with_store
 async def accounts_list(config: Config, store: Store, as_json: bool) -> None:
     rows = [
-        {"name": a.name, "plan": a.plan, "active_keys": k, "active_inboxes": i, "created_at": _time(a.created_at)}
+        {
+            "name": a.name,
+            "plan": a.plan,
+            "active_keys": k,
+            "active_inboxes": i,
+            "created_at": _time(a.created_at),
+        }
         for a, k, i in await store.list_accounts()
     ]
     if as_json:
@@ -285,8 +307,10 @@ async def domains_add(config: Config, store: Store, domain: str, owner: str, as_
         return
     if not config.plan(account.plan).custom_domains:
         info(f"Note: '{owner}' is on the free plan; only Premium keys can create inboxes on custom domains.")
-    click.echo(f"{record.name}: {record.status}. Create these DNS records, then run "
-               f"`dustmail-lite domains verify {record.name}`:")
+    click.echo(
+        f"{record.name}: {record.status}. Create these DNS records, then run "
+        f"`dustmail-lite domains verify {record.name}`:"
+    )
     click.echo(_records_text(record, config.smtp.hostname))
 
 

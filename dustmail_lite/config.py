@@ -39,7 +39,7 @@ _SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3, None: 1}
 
 def parse_duration(value: Any) -> float:
     if isinstance(value, bool):
-        raise ValueError("expected a duration such as \"30s\", \"5m\", \"1h\" or \"365d\"")
+        raise ValueError('expected a duration such as "30s", "5m", "1h" or "365d"')
     if isinstance(value, (int, float)):
         if value < 0:
             raise ValueError("a duration cannot be negative")
@@ -48,12 +48,12 @@ def parse_duration(value: Any) -> float:
         match = _DURATION_RE.match(value)
         if match:
             return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
-    raise ValueError(f"{value!r} is not a duration such as \"30s\", \"5m\", \"1h\" or \"365d\"")
+    raise ValueError(f'{value!r} is not a duration such as "30s", "5m", "1h" or "365d"')
 
 
 def parse_size(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError("expected a size such as \"512KB\" or \"10MB\"")
+        raise ValueError('expected a size such as "512KB" or "10MB"')
     if isinstance(value, int):
         if value < 0:
             raise ValueError("a size cannot be negative")
@@ -63,7 +63,7 @@ def parse_size(value: Any) -> int:
         if match:
             unit = match.group(2).upper() if match.group(2) else None
             return int(match.group(1)) * _SIZE_UNITS[unit]
-    raise ValueError(f"{value!r} is not a size such as \"512KB\" or \"10MB\"")
+    raise ValueError(f'{value!r} is not a size such as "512KB" or "10MB"')
 
 
 def _convert(value: Any, kind: str) -> Any:
@@ -96,7 +96,6 @@ def setting(default: Any, kind: str, help: str, minimum: float | None = None) ->
     return field(default=_convert(default, kind), metadata=metadata)
 
 
-
 @dataclass(frozen=True)
 class StorageConfig:
     path: str = setting("dustmail.sqlite3", STR, "SQLite database file (created if missing)")
@@ -122,7 +121,9 @@ class SmtpConfig:
     max_line_length: int = setting(
         1001, INT, "longest body line in bytes with CRLF and dot-stuffing (RFC 5321: 1001); 500 past it", 80
     )
-    max_command_length: int = setting(512, INT, "longest command line in bytes (RFC 5321: 512); 500 past it", 64)
+    max_command_length: int = setting(
+        512, INT, "longest command line in bytes (RFC 5321: 512); 500 past it", 64
+    )
     idle_timeout: float = setting("60s", DURATION, "a client silent this long is disconnected", 1)
     transaction_timeout: float = setting(
         "300s", DURATION, "longest a client may take from MAIL FROM to the end of DATA", 1
@@ -167,8 +168,12 @@ class PlanConfig:
     rate_limit: int = setting(100, INT, "requests per window; 0 = unlimited", 0)
     rate_window: float = setting("1h", DURATION, "length of the rate-limit window", 1)
     custom_usernames: bool = setting(False, BOOL, "inboxes may be created with a chosen username")
-    shared_domains: bool = setting(False, BOOL, "inboxes may be created on domains.shared, not only the primary")
-    custom_domains: bool = setting(False, BOOL, "the account may claim its own domains and create inboxes on them")
+    shared_domains: bool = setting(
+        False, BOOL, "inboxes may be created on domains.shared, not only the primary"
+    )
+    custom_domains: bool = setting(
+        False, BOOL, "the account may claim its own domains and create inboxes on them"
+    )
 
 
 def _premium_plan() -> PlanConfig:
@@ -203,7 +208,7 @@ class WaitConfig:
 @dataclass(frozen=True)
 class DnsConfig:
     nameservers: tuple[str, ...] = setting(
-        (), STR_LIST, "\"HOST\" or \"HOST:PORT\" resolvers; empty = the system resolver"
+        (), STR_LIST, '"HOST" or "HOST:PORT" resolvers; empty = the system resolver'
     )
     timeout: float = setting("5s", DURATION, "time allowed for one DNS lookup", 0.01)
     recheck_interval: float = setting("24h", DURATION, "how often verified domains are re-checked", 1)
@@ -233,11 +238,11 @@ class Config:
         return self.plans.get(name)
 
 
-def _is_section(f: dataclasses.Field) -> bool:
+def _is_section(f: dataclasses.Field[Any]) -> bool:
     return "kind" not in f.metadata
 
 
-def _section_fields(cls: type) -> list[dataclasses.Field]:
+def _section_fields(cls: type) -> list[dataclasses.Field[Any]]:
     return [f for f in dataclasses.fields(cls) if f.name != "source"]
 
 
@@ -268,7 +273,7 @@ def _merge(defaults: Any, data: dict[str, Any], prefix: str, source: str) -> Any
 
 
 def from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
-    config = _merge(Config(), data, "", source)
+    config: Config = _merge(Config(), data, "", source)
     config = dataclasses.replace(config, source=source)
     _validate(config)
     return config

@@ -69,7 +69,7 @@ def required_records(domain: CustomDomain, mx_host: str) -> list[dict[str, Any]]
 
 
 def parse_nameserver(entry: str) -> tuple[str, int]:
-    """"HOST", "HOST:PORT" or "[IPv6]:PORT" -> (host, port); ValueError if the port is bad."""
+    """ "HOST", "HOST:PORT" or "[IPv6]:PORT" -> (host, port); ValueError if the port is bad."""
     host, port_text = entry, "53"
     if entry.count(":") == 1:
         host, _, port_text = entry.partition(":")
@@ -104,7 +104,7 @@ class CheckResult:
 
     @property
     def verified(self) -> bool:
-        return self.txt["status"] == "valid" and self.mx["status"] == "valid"
+        return bool(self.txt["status"] == "valid" and self.mx["status"] == "valid")
 
     @property
     def transient(self) -> bool:
@@ -246,9 +246,7 @@ class Domains:
     async def verify(self, domain: CustomDomain) -> tuple[CustomDomain, CheckResult]:
         result = await check_records(self.resolver, domain.name, domain.token, self.mx_host)
         status, failures = next_state(domain, result, self.max_failures)
-        await self.store.record_domain_check(
-            domain.name, status, failures, result.as_dict(), result.verified
-        )
+        await self.store.record_domain_check(domain.name, status, failures, result.as_dict(), result.verified)
         updated = await self.store.get_domain(domain.name)
         assert updated is not None
         return updated, result

@@ -1,8 +1,8 @@
 """In-process fan-out of "an email was stored" events to waiters and streams.
 
-The store's delivery queue calls `EventHub.publish_stored` after each commit. A subscriber gets its own bounded
-queue, so a slow stream reader never holds up a delivery; when its queue is
-full, the subscriber is marked `overflowed` and the stream can resynchronise.
+The store's delivery queue calls `EventHub.publish_stored` after each commit.
+A subscriber gets its own bounded queue, so a slow stream reader never holds
+up a delivery; when its queue is full, the subscriber is marked `overflowed` and the stream can resynchronise.
 A multi-node backend would feed the same hub from its own notifications.
 """
 
@@ -32,7 +32,7 @@ class Subscription:
         """The next event, or None when `timeout` seconds pass first."""
         try:
             return await asyncio.wait_for(self.queue.get(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
 
     def close(self) -> None:

@@ -16,8 +16,29 @@ from html.parser import HTMLParser
 # --- HTML to text and links --------------------------------------------------
 
 _BLOCK_TAGS = {
-    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section",
-    "article", "header", "footer", "blockquote", "pre", "hr", "td", "th", "ul", "ol",
+    "p",
+    "div",
+    "br",
+    "tr",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "blockquote",
+    "pre",
+    "hr",
+    "td",
+    "th",
+    "ul",
+    "ol",
 }
 _SKIP_TAGS = {"script", "style", "head", "title", "noscript", "template"}
 
@@ -91,7 +112,7 @@ def extract_links(text: str, html: str, limit: int = 200) -> list[str]:
     for match in _URL_RE.finditer(text or ""):
         url = match.group(0).rstrip(_TRAILING)
         # A ")" that opened inside the URL stays (Wikipedia-style links).
-        if match.group(0)[len(url):].startswith(")") and "(" in url:
+        if match.group(0)[len(url) :].startswith(")") and "(" in url:
             url += ")"
         seen.setdefault(url, None)
     return list(seen)[:limit]
@@ -101,29 +122,68 @@ def extract_links(text: str, html: str, limit: int = 200) -> list[str]:
 
 _WORD_KEYWORDS = [
     # English
-    r"code", r"otp", r"one[- ]time", r"passcode", r"pin", r"verification", r"verify",
-    r"confirmation", r"confirm", r"2fa", r"two[- ]factor", r"security", r"login", r"sign[- ]in",
+    r"code",
+    r"otp",
+    r"one[- ]time",
+    r"passcode",
+    r"pin",
+    r"verification",
+    r"verify",
+    r"confirmation",
+    r"confirm",
+    r"2fa",
+    r"two[- ]factor",
+    r"security",
+    r"login",
+    r"sign[- ]in",
     # German, Dutch
-    r"bestätigungscode", r"sicherheitscode", r"einmalcode", r"anmeldecode", r"bestätigung",
-    r"verifizierung", r"verificatiecode", r"bevestigingscode", r"inlogcode",
+    r"bestätigungscode",
+    r"sicherheitscode",
+    r"einmalcode",
+    r"anmeldecode",
+    r"bestätigung",
+    r"verifizierung",
+    r"verificatiecode",
+    r"bevestigingscode",
+    r"inlogcode",
     # French, Spanish, Portuguese, Italian
-    r"vérification", r"usage unique", r"código", r"codigo", r"verificación", r"verificação",
-    r"confirmación", r"confirmação", r"codice", r"verifica",
+    r"vérification",
+    r"usage unique",
+    r"código",
+    r"codigo",
+    r"verificación",
+    r"verificação",
+    r"confirmación",
+    r"confirmação",
+    r"codice",
+    r"verifica",
     # Polish, Turkish, Russian, Ukrainian
-    r"kod", r"weryfikacyjny", r"doğrulama", r"код", r"пароль", r"подтверждени\w*",
+    r"kod",
+    r"weryfikacyjny",
+    r"doğrulama",
+    r"код",
+    r"пароль",
+    r"подтверждени\w*",
 ]
 # Chinese, Japanese, Korean: no word boundaries in these scripts.
 _CJK_KEYWORDS = [
-    r"验证码", r"驗證碼", r"校验码", r"动态码", r"認証コード", r"確認コード", r"コード",
-    r"인증번호", r"인증 코드", r"인증코드",
+    r"验证码",
+    r"驗證碼",
+    r"校验码",
+    r"动态码",
+    r"認証コード",
+    r"確認コード",
+    r"コード",
+    r"인증번호",
+    r"인증 코드",
+    r"인증코드",
 ]
 # Matched on lower-cased text without a leading look-behind, so the regex engine can skip
 # ahead by first characters (10x faster on a long body); word edges are checked after.
 # (No capturing group either: one disables that optimisation.)
 _KEYWORD_RE = re.compile("|".join(_WORD_KEYWORDS + _CJK_KEYWORDS))
 _KEYWORD_SLOW_RE = re.compile(
-    r"(?:(?<![^\W\d_])(?:" + "|".join(_WORD_KEYWORDS) + r")(?![^\W\d_]))|(?:"
-    + "|".join(_CJK_KEYWORDS) + ")",
+    r"(?:(?<![^\W\d_])(?:" + "|".join(_WORD_KEYWORDS) + r")(?![^\W\d_]))|(?:" + "|".join(_CJK_KEYWORDS) + ")",
     re.IGNORECASE,
 )
 
@@ -141,6 +201,8 @@ def _keyword_spans(text: str) -> list[tuple[int, int]]:
             continue  # part of a longer word
         spans.append((start, end))
     return spans
+
+
 # Words that mark a number as something other than a one-time code.
 _NEGATIVE_RE = re.compile(
     r"(?:order|call|invoice|promo|coupon|discount|voucher|gutschein|ticket|tracking|reference|ref\.?|phone|tel\.?|fax|zip|postal|"
@@ -183,7 +245,7 @@ def _candidates(text: str, bonus: int) -> list[tuple[int, int, str]]:
             continue
         if re.search(r"\d[ -]?$", before) or re.match(r"[ -]?\d", text[end : end + 2]):
             continue  # one group of a longer number (phone, card, IBAN)
-        if token.isdigit() and len(token) == 4 and 1900 <= int(token) <= 2100:
+        if token.isdigit() and len(token) == 4 and 1900 <= int(token) <= 2100:  # noqa: SIM102
             # A year, unless a keyword stands right before it ("code: 2024").
             if not re.search(r"[:：]\s*$", before):
                 continue
@@ -208,13 +270,17 @@ def _candidates(text: str, bonus: int) -> list[tuple[int, int, str]]:
             score += 15
         if token.isdigit() or re.fullmatch(r"\d{3}[ -]\d{3}", token):
             score += 10
-        found.append((score, start, token.replace(" ", "").replace("-", "") if token[:3].isdigit() else token))
+        found.append(
+            (score, start, token.replace(" ", "").replace("-", "") if token[:3].isdigit() else token)
+        )
     return found
 
 
 def extract_codes(subject: str, text: str, limit: int = 5) -> list[str]:
     """Likely one-time codes, best first."""
-    scored = _candidates((subject or "")[:1000], bonus=5) + _candidates((text or "")[:CODE_SCAN_LIMIT], bonus=0)
+    scored = _candidates((subject or "")[:1000], bonus=5) + _candidates(
+        (text or "")[:CODE_SCAN_LIMIT], bonus=0
+    )
     scored.sort(key=lambda item: (-item[0], item[1]))
     codes: list[str] = []
     for _, _, token in scored:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import PlanConfig, PlansConfig
-from .plans import Plan
 from .domains import DomainError, Domains, normalise_domain
+from .plans import Plan
 from .store import Conflict, Inbox, Store
 from .usernames import random_username, validate_username
 
@@ -87,7 +87,9 @@ class InboxService:
         except DomainError:
             raise InboxRefused("invalid_domain", "domain is not a valid domain name.") from None
         if domain != self.domains.primary and not (plan.shared_domains or plan.custom_domains):
-            raise InboxRefused("premium_required", f"Free keys can only create inboxes on {self.domains.primary}.")
+            raise InboxRefused(
+                "premium_required", f"Free keys can only create inboxes on {self.domains.primary}."
+            )
         if domain not in available:
             raise InboxRefused("domain_unavailable", f"Domain {domain} is not available to this account.")
         return domain

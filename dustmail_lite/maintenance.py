@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from .config import DnsConfig, InboxesConfig
 from .domains import Domains
@@ -32,7 +32,10 @@ async def purge_once(store: Store) -> None:
     if stats.inboxes:
         log.info(
             "purged %d inboxes and %d emails in %.2fs (%d batches)",
-            stats.inboxes, stats.emails, time.monotonic() - started, stats.batches,
+            stats.inboxes,
+            stats.emails,
+            time.monotonic() - started,
+            stats.batches,
         )
 
 
@@ -49,8 +52,7 @@ def start(store: Store, domains: Domains, inboxes: InboxesConfig, dns: DnsConfig
             name="purge",
         ),
         asyncio.create_task(
-            every(min(dns.recheck_interval, 3600), lambda: recheck_domains(domains, dns),
-                  "domain re-check"),
+            every(min(dns.recheck_interval, 3600), lambda: recheck_domains(domains, dns), "domain re-check"),
             name="domain-recheck",
         ),
     ]

@@ -13,10 +13,11 @@ import email.header
 import email.parser
 import email.utils
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email import policy
 from email.message import Message
-from typing import Any, Iterator
+from typing import Any
 
 from .extract import extract_codes, extract_links, html_to_text
 from .store import NewEmail
@@ -73,9 +74,7 @@ def clean(text: Any) -> str:
     """Any header or body value as valid UTF-8 text (no lone surrogates)."""
     if text is None:
         return ""
-    if not isinstance(text, str):
-        text = str(text)
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def decode_header_value(value: Any) -> str:
@@ -148,7 +147,7 @@ def walk_leaves(message: Message, limits: Limits) -> Iterator[tuple[int, Message
                 raise _TooComplex()
             children = part.get_payload()
             if isinstance(children, list):
-                stack.extend((child, depth + 1) for child in reversed(children))
+                stack.extend((child, depth + 1) for child in reversed(children) if isinstance(child, Message))
             continue
         yield index, part
 
@@ -215,7 +214,9 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
             elif content_type == "text/plain" and not text:
                 text = clean(_decode_payload(part))
     except _TooComplex:
-        details["parse_error"] = "too many MIME parts or too deeply nested; the rest is only in the raw message"
+        details["parse_error"] = (
+            "too many MIME parts or too deeply nested; the rest is only in the raw message"
+        )
     except (RecursionError, Exception):
         details["parse_error"] = "malformed MIME body; best-effort fields"
     details["attachments"] = attachments
@@ -226,7 +227,9 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
     return NewEmail(mail_from, subject, text, html, len(raw), raw, details)
 
 
-def find_attachment(raw: bytes, attachment_id: str, limits: Limits = Limits()) -> tuple[bytes, str, str] | None:
+def find_attachment(
+    raw: bytes, attachment_id: str, limits: Limits = Limits()
+) -> tuple[bytes, str, str] | None:
     """(bytes, content type, filename) of the attachment with this id."""
     try:
         message = email.message_from_bytes(raw, policy=policy.compat32)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import functools
 import logging
 import re
 from typing import Any
@@ -27,7 +26,9 @@ log = logging.getLogger(__name__)
 TEMPFAIL = "451 4.3.0 Temporary failure, please try again later"
 
 # `<local@domain> params` with a plain dot-atom local part: what nearly every client sends.
-_PLAIN_PATH = re.compile(r"\s*<((?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+(?<!\.)@[A-Za-z0-9.-]+)>(.*)\Z", re.S)
+_PLAIN_PATH = re.compile(
+    r"\s*<((?!\.)(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+(?<!\.)@[A-Za-z0-9.-]+)>(.*)\Z", re.S
+)
 
 
 class Connections:
@@ -132,7 +133,7 @@ class DustmailSMTP(SMTP):
 
     def _set_post_data_state(self) -> None:
         self.transaction_deadline = None
-        super()._set_post_data_state()
+        super()._set_post_data_state()  # type: ignore[no-untyped-call]
 
     def _reset_timeout(self, duration: float | None = None) -> None:
         duration = duration or self._timeout_duration
@@ -142,9 +143,13 @@ class DustmailSMTP(SMTP):
         super()._reset_timeout(duration)
 
 
-@functools.lru_cache(maxsize=None)
+_method_names: dict[type, list[str]] = {}
+
+
 def _protocol_method_names(cls: type) -> list[str]:
-    return [name for name in dir(cls) if name.startswith(("smtp_", "auth_"))]
+    if cls not in _method_names:
+        _method_names[cls] = [name for name in dir(cls) if name.startswith(("smtp_", "auth_"))]
+    return _method_names[cls]
 
 
 class IngestHandler:
@@ -248,7 +253,7 @@ class SmtpServer:
     @property
     def port(self) -> int:
         assert self.server is not None
-        return self.server.sockets[0].getsockname()[1]
+        return int(self.server.sockets[0].getsockname()[1])
 
     async def stop(self) -> None:
         """Stop accepting, let transactions under way finish (bounded), close the rest."""
@@ -260,7 +265,7 @@ class SmtpServer:
         while self.connections.in_transaction and loop.time() < deadline:
             await asyncio.sleep(0.05)
         for session in list(self.connections.sessions):
-            if session.transport is not None:
+            if isinstance(session.transport, asyncio.WriteTransport):
                 session.transport.write(b"421 4.3.2 Service shutting down\r\n")
                 session.transport.close()
         await asyncio.sleep(0)

@@ -67,8 +67,13 @@ class Authenticator:
         plan = self.plans.get(api_key.plan)
         limit, used, headers = self._count_request(api_key.account_id, plan)
         return Caller(
-            api_key.account_id, api_key.account_name, api_key.plan, plan, api_key.id,
-            RateLimit(limit=limit, used=used), headers,
+            api_key.account_id,
+            api_key.account_name,
+            api_key.plan,
+            plan,
+            api_key.id,
+            RateLimit(limit=limit, used=used),
+            headers,
         )
 
     def _count_request(self, account_id: int, plan: PlanConfig) -> tuple[int | None, int, dict[str, str]]:

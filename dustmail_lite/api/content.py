@@ -33,12 +33,41 @@ def sanitize_html(markup: str, remote_images: bool = False) -> str:
             return value if value.lower().startswith(("data:", "cid:")) else None
         return value
 
-    tags = set(nh3.ALLOWED_TAGS) | {"center", "font", "span", "div", "table", "thead", "tbody",
-                                     "tfoot", "tr", "td", "th", "img", "style"}
+    tags = set(nh3.ALLOWED_TAGS) | {
+        "center",
+        "font",
+        "span",
+        "div",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "img",
+        "style",
+    }
     tags -= {"form", "input", "button", "base", "meta", "link", "script", "iframe", "object", "embed"}
-    attributes = {tag: {"style", "class", "align", "width", "height", "bgcolor", "color", "border",
-                        "cellpadding", "cellspacing", "valign", "dir", "title", "alt"}
-                  for tag in tags}
+    attributes = {
+        tag: {
+            "style",
+            "class",
+            "align",
+            "width",
+            "height",
+            "bgcolor",
+            "color",
+            "border",
+            "cellpadding",
+            "cellspacing",
+            "valign",
+            "dir",
+            "title",
+            "alt",
+        }
+        for tag in tags
+    }
     attributes["a"] = attributes["a"] | {"href", "name"}
     attributes["img"] = attributes["img"] | {"src"}
     attributes["font"] = attributes["font"] | {"face", "size"}

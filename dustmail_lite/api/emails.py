@@ -79,15 +79,47 @@ EMAIL = "/inbox/{inbox_id}/emails/{email_id}"
 _NOT_FOUND = ("inbox_not_found", "email_not_found")
 
 OPERATIONS = [
-    Operation("GET", EMAIL, get_email, "getEmail", "One email with headers, attachments, links and codes",
-              data=EmailDetail, errors=_NOT_FOUND),
-    Operation("DELETE", EMAIL, delete_email, "deleteEmail", "Delete one email", reply="done", errors=_NOT_FOUND),
-    Operation("GET", EMAIL + "/raw", get_raw, "getRawEmail", "The message exactly as received", reply="media",
-              media_type="message/rfc822", errors=_NOT_FOUND),
-    Operation("GET", EMAIL + "/html", get_html, "getEmailHtml", "The HTML body, sanitized, with a sandboxing CSP",
-              reply="media", media_type="text/html", errors=_NOT_FOUND,
-              params=(Param("images", "query", {"type": "string", "enum": ["0", "1", "true", "remote"]}),)),
-    Operation("GET", EMAIL + "/attachments/{attachment_id}", get_attachment, "getAttachment",
-              "One attachment's bytes", reply="media", media_type="application/octet-stream",
-              errors=(*_NOT_FOUND, "attachment_not_found")),
+    Operation(
+        "GET",
+        EMAIL,
+        get_email,
+        "getEmail",
+        "One email with headers, attachments, links and codes",
+        data=EmailDetail,
+        errors=_NOT_FOUND,
+    ),
+    Operation(
+        "DELETE", EMAIL, delete_email, "deleteEmail", "Delete one email", reply="done", errors=_NOT_FOUND
+    ),
+    Operation(
+        "GET",
+        EMAIL + "/raw",
+        get_raw,
+        "getRawEmail",
+        "The message exactly as received",
+        reply="media",
+        media_type="message/rfc822",
+        errors=_NOT_FOUND,
+    ),
+    Operation(
+        "GET",
+        EMAIL + "/html",
+        get_html,
+        "getEmailHtml",
+        "The HTML body, sanitized, with a sandboxing CSP",
+        reply="media",
+        media_type="text/html",
+        errors=_NOT_FOUND,
+        params=(Param("images", "query", {"type": "string", "enum": ["0", "1", "true", "remote"]}),),
+    ),
+    Operation(
+        "GET",
+        EMAIL + "/attachments/{attachment_id}",
+        get_attachment,
+        "getAttachment",
+        "One attachment's bytes",
+        reply="media",
+        media_type="application/octet-stream",
+        errors=(*_NOT_FOUND, "attachment_not_found"),
+    ),
 ]

@@ -42,8 +42,13 @@ ERRORS: dict[str, tuple[int, str]] = {
 }
 
 # Framework errors (routing, methods) by status; anything else is `http_error`.
-_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
-               422: "unprocessable"}
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    422: "unprocessable",
+}
 _HTTP_MESSAGES = {404: "No such endpoint.", 405: "Method not allowed on this endpoint."}
 
 
@@ -88,7 +93,9 @@ class JSONResponse(Response):
         return _encoder.encode(content)
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     return JSONResponse(Error(False, ErrorDetail(code, message)), status_code=status, headers=headers)
 
 

@@ -86,7 +86,10 @@ def event_stream(caller: Caller, subscription: Subscription, keepalive: float) -
                     yield ": keep-alive\n\n"
                     continue
                 summary = EmailSummary(
-                    id=event.id, inbox_id=event.inbox_id, from_=event.mail_from, subject=event.subject,
+                    id=event.id,
+                    inbox_id=event.inbox_id,
+                    from_=event.mail_from,
+                    subject=event.subject,
                     received_at=timestamp(event.received_at),
                 )
                 yield f"id: {event.id}\nevent: email\ndata: {encode(summary).decode()}\n\n"
@@ -101,26 +104,49 @@ def _timeout_schema(wait: WaitConfig) -> dict[str, Any]:
     return {"type": "number", "minimum": 0, "maximum": wait.max_timeout, "default": wait.default_timeout}
 
 
-_STREAM = ("Server-Sent Events: `event: email` with an EmailSummary as data; comment lines as keep-alives.")
+_STREAM = "Server-Sent Events: `event: email` with an EmailSummary as data; comment lines as keep-alives."
 
 OPERATIONS = [
     Operation(
-        "GET", "/inbox/{inbox_id}/wait", wait, "waitForEmail",
+        "GET",
+        "/inbox/{inbox_id}/wait",
+        wait,
+        "waitForEmail",
         "Wait for the oldest email newer than `after` (or the first email)",
         description=(
             "Returns at once if such an email exists, else as soon as one is delivered. "
             "When `timeout` seconds pass first, the answer is 200 with `data: null` and "
             "`meta.timed_out: true`: never mistaken for an email."
         ),
-        data=EmailDetail | None, meta=WaitMeta,
-        params=(Param("after", "query", {"type": "string", "format": "uuid"}),
-                Param("timeout", "query", _timeout_schema)),
+        data=EmailDetail | None,
+        meta=WaitMeta,
+        params=(
+            Param("after", "query", {"type": "string", "format": "uuid"}),
+            Param("timeout", "query", _timeout_schema),
+        ),
         errors=("inbox_not_found", "email_not_found", "invalid_after", "invalid_timeout"),
     ),
-    Operation("GET", "/inbox/{inbox_id}/events", inbox_events, "inboxEvents", "Live events of one inbox",
-              description=_STREAM, reply="media", media_type="text/event-stream", errors=("inbox_not_found",),
-              extra={"stream_model": EmailSummary}),
-    Operation("GET", "/events", account_events, "accountEvents", "Live events of every inbox of the account",
-              description=_STREAM, reply="media", media_type="text/event-stream",
-              extra={"stream_model": EmailSummary}),
+    Operation(
+        "GET",
+        "/inbox/{inbox_id}/events",
+        inbox_events,
+        "inboxEvents",
+        "Live events of one inbox",
+        description=_STREAM,
+        reply="media",
+        media_type="text/event-stream",
+        errors=("inbox_not_found",),
+        extra={"stream_model": EmailSummary},
+    ),
+    Operation(
+        "GET",
+        "/events",
+        account_events,
+        "accountEvents",
+        "Live events of every inbox of the account",
+        description=_STREAM,
+        reply="media",
+        media_type="text/event-stream",
+        extra={"stream_model": EmailSummary},
+    ),
 ]

@@ -9,7 +9,16 @@ from ..inboxes import InboxRefused
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
-from .models import Account, CreatedInboxMeta, CreateInbox, Inbox, InboxListMeta, InboxView, InboxViewMeta, InboxWithCount
+from .models import (
+    Account,
+    CreatedInboxMeta,
+    CreateInbox,
+    Inbox,
+    InboxListMeta,
+    InboxView,
+    InboxViewMeta,
+    InboxWithCount,
+)
 from .present import email_model, inbox_model, inbox_of, inbox_with_count
 from .routing import Operation, decode, done, json_object, ok, reject_unknown_fields
 
@@ -24,7 +33,9 @@ async def create_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Res
         new = await ctx.inboxes.create(caller.account_id, caller.plan, body.username, body.domain)
     except InboxRefused as refused:
         raise ApiError.of(refused.code, refused.message) from None
-    meta = CreatedInboxMeta(rate_limit=caller.rate_limit, plan=caller.plan, available_domains=new.available_domains)
+    meta = CreatedInboxMeta(
+        rate_limit=caller.rate_limit, plan=caller.plan, available_domains=new.available_domains
+    )
     return ok(caller, inbox_model(new.inbox), meta, status=201)
 
 
@@ -63,16 +74,62 @@ async def account(ctx: ApiContext, request: Request, caller: Caller) -> Response
 INBOX = "/inbox/{inbox_id}"
 
 OPERATIONS = [
-    Operation("GET", "/account", account, "getAccount", "The key's account: name, plan, domains it may use",
-              data=Account),
-    Operation("POST", "/inbox", create_inbox, "createInbox", "Create an inbox", data=Inbox,
-              meta=CreatedInboxMeta, status=201, body=CreateInbox,
-              errors=("invalid_json", "body_too_large", "premium_required", "username_taken", "invalid_field",
-                      "invalid_username", "invalid_domain", "domain_unavailable", "no_address")),
-    Operation("GET", "/inbox", list_inboxes, "listInboxes",
-              "List the account's active inboxes (newest first, up to 50)", data=list[InboxWithCount], meta=InboxListMeta),
-    Operation("GET", INBOX, get_inbox, "getInbox", "An inbox with its 100 most recent emails", data=InboxView,
-              meta=InboxViewMeta, errors=("inbox_not_found",)),
-    Operation("DELETE", INBOX, delete_inbox, "deleteInbox", "Delete (deactivate) an inbox", reply="done",
-              errors=("inbox_not_found",)),
+    Operation(
+        "GET",
+        "/account",
+        account,
+        "getAccount",
+        "The key's account: name, plan, domains it may use",
+        data=Account,
+    ),
+    Operation(
+        "POST",
+        "/inbox",
+        create_inbox,
+        "createInbox",
+        "Create an inbox",
+        data=Inbox,
+        meta=CreatedInboxMeta,
+        status=201,
+        body=CreateInbox,
+        errors=(
+            "invalid_json",
+            "body_too_large",
+            "premium_required",
+            "username_taken",
+            "invalid_field",
+            "invalid_username",
+            "invalid_domain",
+            "domain_unavailable",
+            "no_address",
+        ),
+    ),
+    Operation(
+        "GET",
+        "/inbox",
+        list_inboxes,
+        "listInboxes",
+        "List the account's active inboxes (newest first, up to 50)",
+        data=list[InboxWithCount],
+        meta=InboxListMeta,
+    ),
+    Operation(
+        "GET",
+        INBOX,
+        get_inbox,
+        "getInbox",
+        "An inbox with its 100 most recent emails",
+        data=InboxView,
+        meta=InboxViewMeta,
+        errors=("inbox_not_found",),
+    ),
+    Operation(
+        "DELETE",
+        INBOX,
+        delete_inbox,
+        "deleteInbox",
+        "Delete (deactivate) an inbox",
+        reply="done",
+        errors=("inbox_not_found",),
+    ),
 ]

@@ -4,7 +4,7 @@ document's schemas are generated from these (`openapi.py`)."""
 from __future__ import annotations
 
 import functools
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
 import msgspec
@@ -18,7 +18,7 @@ Time = Annotated[str, Meta(extra_json_schema={"format": "date-time", "example": 
 
 @functools.lru_cache(maxsize=4096)
 def _second(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.")
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.")
 
 
 def timestamp(ms: int) -> str:

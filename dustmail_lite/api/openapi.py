@@ -48,7 +48,7 @@ def openapi_document(config: Config, operations: Sequence[Operation] | None = No
             "title": "DustMail API (dustmail-lite)",
             "version": __version__,
             "description": "Temporary inboxes over a self-hosted SMTP server. Authenticate with "
-                           "`Authorization: Bearer dm_live_...` or `X-API-Key`.",
+            "`Authorization: Bearer dm_live_...` or `X-API-Key`.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}, {"apiKey": []}],
@@ -78,8 +78,12 @@ def _operation(op: Operation, config: Config, schema_of: dict[str, Any]) -> dict
         for name in re.findall(r"{(\w+)}", op.path)
     ]
     params += [
-        {"name": p.name, "in": p.where, "required": p.required,
-         "schema": p.schema(config.wait) if callable(p.schema) else p.schema}
+        {
+            "name": p.name,
+            "in": p.where,
+            "required": p.required,
+            "schema": p.schema(config.wait) if callable(p.schema) else p.schema,
+        }
         for p in op.params
     ]
     if params:

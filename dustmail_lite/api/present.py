@@ -14,22 +14,32 @@ from .routing import UUID_RE
 
 def inbox_model(inbox: store.Inbox) -> Inbox:
     return Inbox(
-        id=inbox.id, email=inbox.address, domain=inbox.domain,
-        created_at=timestamp(inbox.created_at), expires_at=timestamp(inbox.expires_at),
+        id=inbox.id,
+        email=inbox.address,
+        domain=inbox.domain,
+        created_at=timestamp(inbox.created_at),
+        expires_at=timestamp(inbox.expires_at),
     )
 
 
 def inbox_with_count(inbox: store.Inbox) -> InboxWithCount:
     return InboxWithCount(
-        id=inbox.id, email=inbox.address, domain=inbox.domain,
-        created_at=timestamp(inbox.created_at), expires_at=timestamp(inbox.expires_at),
+        id=inbox.id,
+        email=inbox.address,
+        domain=inbox.domain,
+        created_at=timestamp(inbox.created_at),
+        expires_at=timestamp(inbox.expires_at),
         email_count=inbox.email_count,
     )
 
 
 def email_model(email: store.Email) -> Email:
     return Email(
-        id=email.id, from_=email.mail_from, subject=email.subject, text=email.text, html=email.html,
+        id=email.id,
+        from_=email.mail_from,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
         received_at=timestamp(email.received_at),
     )
 
@@ -42,17 +52,28 @@ def email_detail(email: store.Email, request: Request) -> EmailDetail:
         return str(request.url.replace(path=path, query=""))
 
     attachments = [
-        Attachment(**a, download_url=url(f"{base}/attachments/{a['id']}")) for a in details.get("attachments", [])
+        Attachment(**a, download_url=url(f"{base}/attachments/{a['id']}"))
+        for a in details.get("attachments", [])
     ]
     extra = {"parse_error": details["parse_error"]} if "parse_error" in details else {}
     return EmailDetail(
-        id=email.id, from_=email.mail_from, subject=email.subject, text=email.text, html=email.html,
-        received_at=timestamp(email.received_at), inbox_id=email.inbox_id,
-        to=details.get("to", []), cc=details.get("cc", []),
+        id=email.id,
+        from_=email.mail_from,
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        received_at=timestamp(email.received_at),
+        inbox_id=email.inbox_id,
+        to=details.get("to", []),
+        cc=details.get("cc", []),
         headers=[Header(**h) for h in details.get("headers", [])],
-        size=email.size, attachments=attachments,
-        links=details.get("links", []), codes=details.get("codes", []),
-        raw_url=url(f"{base}/raw"), html_url=url(f"{base}/html"), **extra,
+        size=email.size,
+        attachments=attachments,
+        links=details.get("links", []),
+        codes=details.get("codes", []),
+        raw_url=url(f"{base}/raw"),
+        html_url=url(f"{base}/html"),
+        **extra,
     )
 
 

@@ -8,7 +8,9 @@ from .meta import health, openapi
 from .routing import Operation
 
 OPERATIONS: list[Operation] = [
-    Operation("GET", "/health", health, "health", "Liveness check (no key needed)", reply="public", public=True),
+    Operation(
+        "GET", "/health", health, "health", "Liveness check (no key needed)", reply="public", public=True
+    ),
     Operation("GET", "/openapi.json", openapi, "openapi", "This document", reply="public", public=True),
     *inboxes.OPERATIONS,
     *events.OPERATIONS,

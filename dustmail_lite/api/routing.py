@@ -149,5 +149,7 @@ def decode(data: dict[str, Any], model: type[M]) -> M:
     except msgspec.ValidationError as exc:
         where = re.search(r"at `\$\.(\w+)`", str(exc))
         field_errors: dict[str, tuple[str, str]] = getattr(model, "field_errors", {})
-        code, message = field_errors.get(where.group(1) if where else "", getattr(model, "invalid", ("unprocessable", str(exc))))
+        code, message = field_errors.get(
+            where.group(1) if where else "", getattr(model, "invalid", ("unprocessable", str(exc)))
+        )
         raise ApiError.of(code, message) from None

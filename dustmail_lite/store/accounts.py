@@ -23,7 +23,8 @@ class AccountQueries(Database):
         """The account called `name`, created (Free unless `plan` says) if new."""
         async with self._transaction() as conn:
             await conn.execute(
-                "INSERT INTO accounts (name, plan, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+                "INSERT INTO accounts (name, plan, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (name) DO NOTHING",
                 (name, str(plan or Plan.FREE), now_ms()),
             )
             if plan is not None:

@@ -78,7 +78,9 @@ class Database:
                     continue
                 for statement in split_sql(script):
                     await conn.execute(statement)
-                await conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now_ms()))
+                await conn.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now_ms())
+                )
                 log.info("applied migration %s", name)
 
     @staticmethod
@@ -95,7 +97,7 @@ class Database:
         assert self._reader is not None, "store is not open"
         try:
             # One round trip to the connection's thread (execute + fetch + close would be three).
-            return list(await self._reader.execute_fetchall(sql, tuple(params)))  # type: ignore[arg-type]
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))
         except sqlite3.Error as exc:
             raise StoreError(str(exc)) from exc
 

@@ -21,7 +21,9 @@ class DomainQueries(Database):
         """Claim `name` for the account (pending). Conflict if another account holds it;
         the same account adding again gets its existing record."""
         async with self._transaction() as conn:
-            owner = await self._fetchval(conn, "SELECT account_id FROM custom_domains WHERE name = ?", (name,))
+            owner = await self._fetchval(
+                conn, "SELECT account_id FROM custom_domains WHERE name = ?", (name,)
+            )
             if owner is not None and owner != account_id:
                 raise Conflict(f"{name} belongs to another account")
             if owner is None:

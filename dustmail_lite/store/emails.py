@@ -31,13 +31,27 @@ class EmailQueries(Database):
             for inbox in delivery.inboxes:
                 email_id = str(uuid.uuid4())
                 ids.append(email_id)
-                rows.append((email_id, inbox.pk, delivery.received_at, e.mail_from, e.subject,
-                             e.text, e.html, e.size, details, e.raw))
+                rows.append(
+                    (
+                        email_id,
+                        inbox.pk,
+                        delivery.received_at,
+                        e.mail_from,
+                        e.subject,
+                        e.text,
+                        e.html,
+                        e.size,
+                        details,
+                        e.raw,
+                    )
+                )
                 arriving[inbox.pk] = arriving.get(inbox.pk, 0) + 1
             ids_per_delivery.append(ids)
         # Only inboxes that may pass the cap are looked at again (counts from RCPT time).
         crowded = {
-            inbox.pk for d in batch for inbox in d.inboxes
+            inbox.pk
+            for d in batch
+            for inbox in d.inboxes
             if inbox.email_count + arriving[inbox.pk] > self.max_emails_per_inbox
         }
         async with self._transaction() as conn:
@@ -55,7 +69,9 @@ class EmailQueries(Database):
         return ids_per_delivery
 
     async def recent_emails(self, inbox: Inbox, limit: int = 100) -> list[Email]:
-        rows = await self._all(f"{_SUMMARY} WHERE e.inbox_pk = ? ORDER BY e.seq DESC LIMIT ?", (inbox.pk, limit))
+        rows = await self._all(
+            f"{_SUMMARY} WHERE e.inbox_pk = ? ORDER BY e.seq DESC LIMIT ?", (inbox.pk, limit)
+        )
         return [Email.from_row(r) for r in rows]
 
     async def get_email(self, inbox: Inbox, email_id: str) -> Email | None:
@@ -75,5 +91,7 @@ class EmailQueries(Database):
 
     async def delete_email(self, inbox: Inbox, email_id: str) -> bool:
         async with self._transaction() as conn:
-            cursor = await conn.execute("DELETE FROM emails WHERE id = ? AND inbox_pk = ?", (email_id, inbox.pk))
+            cursor = await conn.execute(
+                "DELETE FROM emails WHERE id = ? AND inbox_pk = ?", (email_id, inbox.pk)
+            )
             return cursor.rowcount > 0

@@ -20,9 +20,11 @@ class MaintenanceQueries(Database):
         while True:
             async with self._transaction() as conn:
                 # Two indexed, limited scans (a UNION would sort every candidate each batch).
-                doomed = list(await conn.execute_fetchall(
-                    "SELECT pk, address FROM inboxes WHERE deleted_at IS NOT NULL LIMIT 100"
-                ))
+                doomed = list(
+                    await conn.execute_fetchall(
+                        "SELECT pk, address FROM inboxes WHERE deleted_at IS NOT NULL LIMIT 100"
+                    )
+                )
                 if len(doomed) < 100:
                     doomed += await conn.execute_fetchall(
                         "SELECT pk, address FROM inboxes WHERE expires_at <= ? AND deleted_at IS NULL"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
+from sqlite3 import Row
 from typing import Any
 
 from ..plans import DomainStatus, Plan
@@ -23,7 +23,7 @@ class Account:
     created_at: int
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Account:
+    def from_row(cls, row: Row) -> Account:
         return cls(row["id"], row["name"], Plan(row["plan"]), row["created_at"])
 
 
@@ -40,7 +40,7 @@ class ApiKey:
     key_hash: bytes = field(repr=False, default=b"")
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> ApiKey:
+    def from_row(cls, row: Row) -> ApiKey:
         return cls(
             id=row["id"],
             account_id=row["account_id"],
@@ -66,7 +66,7 @@ class Inbox:
     email_count: int = 0
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Inbox:
+    def from_row(cls, row: Row) -> Inbox:
         return cls(
             pk=row["pk"],
             id=row["id"],
@@ -107,7 +107,7 @@ class Email:
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any], with_details: bool = False) -> Email:
+    def from_row(cls, row: Row, with_details: bool = False) -> Email:
         details = row["details"] if with_details else None
         return cls(
             seq=row["seq"],
@@ -162,7 +162,7 @@ class CustomDomain:
     last_result: dict[str, Any] | None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> CustomDomain:
+    def from_row(cls, row: Row) -> CustomDomain:
         last = row["last_result"]
         return cls(
             name=row["name"],

@@ -55,7 +55,9 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
     async def open(self) -> None:
         await self._open_connections()
         # Looked up on each batch, so the write can be replaced (tests inject faults this way).
-        self._deliveries = DeliveryQueue(lambda batch: self._write_deliveries(batch), self._committed, self.max_batch)
+        self._deliveries = DeliveryQueue(
+            lambda batch: self._write_deliveries(batch), self._committed, self.max_batch
+        )
         self._deliveries.start()
 
     async def close(self) -> None:
@@ -82,7 +84,9 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         if self.on_committed is None:
             return
         stored = [
-            StoredEmail(email_id, inbox.id, inbox.account_id, d.email.mail_from, d.email.subject, d.received_at)
+            StoredEmail(
+                email_id, inbox.id, inbox.account_id, d.email.mail_from, d.email.subject, d.received_at
+            )
             for d, delivery_ids in zip(batch, ids, strict=True)
             for inbox, email_id in zip(d.inboxes, delivery_ids, strict=True)
         ]
