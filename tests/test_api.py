@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
+from helpers import FakeClock
 
 from dustmail_lite import keys
+from dustmail_lite.ratelimit import WindowCounter
 from dustmail_lite.store import now_ms
 
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -279,10 +280,12 @@ def test_premium_has_no_limit(make_harness):
 
 def test_rate_window_resets(make_harness):
     h = make_harness(plans={"free": {"rate_limit": 1, "rate_window": "1s"}})
+    clock = FakeClock()
+    h.server.api.auth.requests = WindowCounter(clock)
     key = h.key()
     assert h.http.get("/api/v1/inbox", headers=h.auth(key)).status_code == 200
     assert h.http.get("/api/v1/inbox", headers=h.auth(key)).status_code == 429
-    time.sleep(1.1)
+    clock.advance(1.1)
     r = h.http.get("/api/v1/inbox", headers=h.auth(key))
     assert r.status_code == 200 and r.json()["meta"]["rate_limit"]["used"] == 1
 
@@ -303,7 +306,7 @@ def test_expired_inbox_disappears_before_purge(make_harness):
     h = make_harness(plans={"free": {"inbox_ttl": "1s"}})
     key = h.key()
     inbox = h.create_inbox(key)
-    time.sleep(1.05)
+    h.server.store.now = lambda: now_ms() + 1050  # the inbox's second has passed
     assert_error(h.http.get(f"/api/v1/inbox/{inbox['id']}", headers=h.auth(key)), 404, "inbox_not_found")
     assert h.http.get("/api/v1/inbox", headers=h.auth(key)).json()["meta"]["total"] == 0
     with pytest.raises(Exception) as refused:

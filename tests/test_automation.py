@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 import httpx2 as httpx
 import pytest
+from helpers import wait_until
 
 
 def first_email(h, key, inbox):
@@ -166,7 +167,7 @@ def test_wait_is_woken_by_delivery(live):
 
     thread = threading.Thread(target=waiter)
     thread.start()
-    time.sleep(0.5)  # the waiter is parked
+    wait_until(lambda: live.server.events.subscriber_count == 1)  # the waiter is parked
     live.send(inbox["email"], subject="wake up")
     sent = time.monotonic()
     thread.join(10)
@@ -225,7 +226,9 @@ def test_many_concurrent_waiters_all_wake(live):
                 return r.json()["data"]["subject"]
 
             tasks = [asyncio.create_task(one(inboxes[n % 5])) for n in range(250)]
-            await asyncio.sleep(1.0)
+            deadline = time.monotonic() + 20
+            while live.server.events.subscriber_count < 250 and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
             subscribers = live.server.events.subscriber_count
             await asyncio.to_thread(lambda: [live.send(i["email"], subject=i["id"]) for i in inboxes])
             return subscribers, await asyncio.gather(*tasks)
@@ -268,7 +271,7 @@ def test_inbox_and_account_event_streams(live):
     t2 = threading.Thread(target=lambda: results.update(account=read_events(live, "/api/v1/events", key, 2, ready_account)))
     t1.start(), t2.start()
     assert ready_inbox.wait(5) and ready_account.wait(5)
-    time.sleep(0.2)
+    wait_until(lambda: live.server.events.subscriber_count == 2)
     live.send(b["email"], subject="to b")
     live.send(a["email"], subject="to a")
     t1.join(10), t2.join(10)

@@ -6,8 +6,8 @@ import json
 import smtplib
 
 import pytest
-
 from dnsserver import DnsServer
+
 from dustmail_lite.domains import normalise_domain
 
 

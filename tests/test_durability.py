@@ -9,8 +9,7 @@ import threading
 import time
 
 import pytest
-
-from test_e2e import ServeProcess
+from helpers import ServeProcess, wait_until
 
 
 def load_until_stopped(server: ServeProcess, address: str, stop: threading.Event, acknowledged: list[str]) -> None:
@@ -42,7 +41,7 @@ def run_load_and_stop(tmp_path, sig: int) -> tuple[ServeProcess, list[str], int]
                for i in range(6)]
     for t in threads:
         t.start()
-    time.sleep(1.5)
+    wait_until(lambda: len(acknowledged) >= 200, timeout=30)  # the load is well under way
     code = server.stop(sig)
     stop.set()
     for t in threads:

@@ -3,67 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import smtplib
 import sqlite3
 import subprocess
 import sys
-import time
 from email.message import EmailMessage
-from pathlib import Path
 
-import httpx2 as httpx
 import pytest
-
-from conftest import free_port, require_tool, write_toml
-
-
-class ServeProcess:
-    def __init__(self, folder: Path, extra: dict | None = None) -> None:
-        self.http_port, self.smtp_port = free_port(), free_port()
-        self.config_path = folder / "serve.toml"
-        self.db = folder / "serve.sqlite3"
-        data = {
-            "storage": {"path": str(self.db)},
-            "http": {"port": self.http_port},
-            "smtp": {"port": self.smtp_port},
-            **(extra or {}),
-        }
-        write_toml(self.config_path, data)
-        self.env = {**os.environ, "DUSTMAIL_CONFIG": str(self.config_path)}
-        self.base = f"http://127.0.0.1:{self.http_port}"
-        self.log = folder / "serve.log"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "dustmail_lite", "serve"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 15
-        while True:
-            assert self.proc.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(self.base + "/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, self.log.read_text()
-            time.sleep(0.05)
-
-    def cli(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "dustmail_lite", *args], env=self.env, capture_output=True, text=True, timeout=30
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-        return self.proc.wait(20)
+from helpers import ServeProcess, free_port, require_tool, write_toml
 
 
 @pytest.fixture

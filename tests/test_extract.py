@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from corpus import CASES, build
+
 from dustmail_lite.extract import extract_codes, extract_links, html_to_text
 from dustmail_lite.mime import parse_message
 

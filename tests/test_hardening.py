@@ -7,6 +7,7 @@ import socket
 import time
 
 import pytest
+from helpers import wait_until
 
 
 class RawSession:
@@ -208,7 +209,7 @@ def test_connection_limits_answer_421(make_harness):
         third.close()
         sessions[0].command(b"QUIT")
         sessions[0].close()
-        time.sleep(0.1)
+        wait_until(lambda: len(h.server.smtp.connections.sessions) == 1)
         fourth = RawSession(h.smtp_port)  # a slot was freed
         assert fourth.banner.startswith(b"220")
         sessions[0] = fourth

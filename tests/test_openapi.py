@@ -10,14 +10,14 @@ import os
 
 import pytest
 import schemathesis
+from helpers import Env, Live
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 from starlette.routing import Mount, Route
 
-from conftest import Env, Live
+from dustmail_lite.api.openapi import openapi_document
 from dustmail_lite.app import create_app
 from dustmail_lite.config import Config
-from dustmail_lite.api.openapi import openapi_document
 
 FUZZ_EXAMPLES = int(os.environ.get("DUSTMAIL_FUZZ_EXAMPLES", "15"))  # per operation
 DOCUMENT = openapi_document(Config())

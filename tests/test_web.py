@@ -8,9 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from conftest import require_tool
 from dnsserver import DnsServer
+from helpers import require_tool
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).parent / "screenshots"

@@ -6,7 +6,7 @@ import uuid
 
 from ..plans import Plan
 from .database import Database
-from .rows import Account, ApiKey, now_ms
+from .rows import Account, ApiKey
 
 _KEY_SELECT = (
     "SELECT k.id, k.account_id, a.name AS account_name, a.plan, k.prefix, k.label, k.created_at,"
@@ -25,7 +25,7 @@ class AccountQueries(Database):
             await conn.execute(
                 "INSERT INTO accounts (name, plan, created_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (name) DO NOTHING",
-                (name, str(plan or Plan.FREE), now_ms()),
+                (name, str(plan or Plan.FREE), self.now()),
             )
             if plan is not None:
                 await conn.execute("UPDATE accounts SET plan = ? WHERE name = ?", (str(plan), name))
@@ -42,7 +42,7 @@ class AccountQueries(Database):
             " (SELECT count(*) FROM inboxes i WHERE i.account_id = a.id"
             "  AND i.deleted_at IS NULL AND i.expires_at > ?) AS active_inboxes"
             " FROM accounts a ORDER BY a.name",
-            (now_ms(),),
+            (self.now(),),
         )
         return [(Account.from_row(r), r["active_keys"], r["active_inboxes"]) for r in rows]
 
@@ -60,7 +60,7 @@ class AccountQueries(Database):
             await conn.execute(
                 "INSERT INTO api_keys (id, account_id, key_hash, prefix, label, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (key_id, account_id, key_hash, prefix, label, now_ms()),
+                (key_id, account_id, key_hash, prefix, label, self.now()),
             )
         return key_id
 
@@ -76,6 +76,6 @@ class AccountQueries(Database):
         async with self._transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL AND (id = ? OR key_hash = ?)",
-                (now_ms(), key_id, key_hash),
+                (self.now(), key_id, key_hash),
             )
             return cursor.rowcount > 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,8 +29,16 @@ Row = sqlite3.Row
 class Database:
     """Connections, transactions and migrations; the query mixins build on it."""
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = 5.0, synchronous: str = "FULL") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout: float = 5.0,
+        synchronous: str = "FULL",
+        now: Callable[[], int] = now_ms,
+    ) -> None:
         self.path = str(path)
+        self.now = now  # the clock (ms since the epoch) every query reads; tests move it
         self.busy_timeout = busy_timeout
         # FULL: a commit survives power loss, which is what a 250 promises. Only bulk
         # loads that can be redone (benchmark seeding) should pass "OFF".
@@ -79,7 +87,7 @@ class Database:
                 for statement in split_sql(script):
                     await conn.execute(statement)
                 await conn.execute(
-                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, now_ms())
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, self.now())
                 )
                 log.info("applied migration %s", name)
 

@@ -8,7 +8,7 @@ from typing import Any
 from ..plans import DomainStatus
 from .database import Database
 from .errors import Conflict
-from .rows import CustomDomain, now_ms
+from .rows import CustomDomain
 
 _DOMAIN_SELECT = (
     "SELECT d.name, d.account_id, a.name AS account_name, d.status, d.token, d.created_at, d.verified_at,"
@@ -30,7 +30,7 @@ class DomainQueries(Database):
                 await conn.execute(
                     "INSERT INTO custom_domains (name, account_id, status, token, created_at)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    (name, account_id, str(DomainStatus.PENDING), token, now_ms()),
+                    (name, account_id, str(DomainStatus.PENDING), token, self.now()),
                 )
         domain = await self.get_domain(name)
         assert domain is not None
@@ -58,7 +58,7 @@ class DomainQueries(Database):
     async def record_domain_check(
         self, name: str, status: DomainStatus, failures: int, result: dict[str, Any], verified: bool
     ) -> None:
-        now = now_ms()
+        now = self.now()
         async with self._transaction() as conn:
             await conn.execute(
                 "UPDATE custom_domains SET status = ?, failures = ?, last_result = ?, checked_at = ?,"

@@ -7,7 +7,7 @@ import uuid
 from ..plans import DomainStatus
 from .database import Database
 from .errors import Conflict
-from .rows import Inbox, ReceivingInbox, now_ms
+from .rows import Inbox, ReceivingInbox
 
 _INBOX_COLUMNS = "pk, id, account_id, address, domain, created_at, expires_at, email_count"
 _ACTIVE_INBOX = "deleted_at IS NULL AND expires_at > ?"
@@ -17,7 +17,7 @@ class InboxQueries(Database):
     async def create_inbox(self, account_id: int, local_part: str, domain: str, ttl_ms: int) -> Inbox:
         """Create an inbox; Conflict if the address is in use or quarantined."""
         address = f"{local_part}@{domain}"
-        created = now_ms()
+        created = self.now()
         inbox_id = str(uuid.uuid4())
         async with self._transaction() as conn:
             held = await self._fetchval(
@@ -42,12 +42,12 @@ class InboxQueries(Database):
         """An active inbox of this account, or None (also for other accounts' inboxes)."""
         row = await self._one(
             f"SELECT {_INBOX_COLUMNS} FROM inboxes WHERE id = ? AND account_id = ? AND {_ACTIVE_INBOX}",
-            (inbox_id, account_id, now or now_ms()),
+            (inbox_id, account_id, now or self.now()),
         )
         return Inbox.from_row(row) if row else None
 
     async def list_inboxes(self, account_id: int, limit: int = 50) -> tuple[list[Inbox], int]:
-        now = now_ms()
+        now = self.now()
         rows = await self._all(
             f"SELECT {_INBOX_COLUMNS} FROM inboxes WHERE account_id = ? AND {_ACTIVE_INBOX}"
             " ORDER BY created_at DESC, pk DESC LIMIT ?",
@@ -60,7 +60,7 @@ class InboxQueries(Database):
 
     async def delete_inbox(self, inbox_id: str, account_id: int) -> bool:
         """Deactivate at once; the purge removes its mail later."""
-        now = now_ms()
+        now = self.now()
         async with self._transaction() as conn:
             cursor = await conn.execute(
                 f"UPDATE inboxes SET deleted_at = ? WHERE id = ? AND account_id = ? AND {_ACTIVE_INBOX}",
@@ -75,7 +75,7 @@ class InboxQueries(Database):
             " i.email_count, d.status AS domain_status, d.account_id AS domain_owner FROM inboxes i"
             " LEFT JOIN custom_domains d ON d.name = i.domain"
             " WHERE i.address = ? AND i.deleted_at IS NULL AND i.expires_at > ?",
-            (address, now or now_ms()),
+            (address, now or self.now()),
         )
         if row is None:
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from .database import Database
-from .rows import PurgeStats, now_ms
+from .rows import PurgeStats
 
 
 class MaintenanceQueries(Database):
@@ -15,7 +15,7 @@ class MaintenanceQueries(Database):
         """Remove expired and deleted inboxes with their mail, in short transactions;
         their addresses stay reserved for the quarantine."""
         quarantine_ms = self.quarantine_ms
-        now = now or now_ms()
+        now = now or self.now()
         inboxes = emails = batches = 0
         while True:
             async with self._transaction() as conn:

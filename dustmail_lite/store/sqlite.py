@@ -34,8 +34,9 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         max_batch: int = 256,
         synchronous: str = "FULL",
         on_committed: OnCommitted | None = None,
+        now: Callable[[], int] = now_ms,
     ) -> None:
-        super().__init__(path, busy_timeout=busy_timeout, synchronous=synchronous)
+        super().__init__(path, busy_timeout=busy_timeout, synchronous=synchronous, now=now)
         self.max_emails_per_inbox = max_emails_per_inbox
         self.quarantine_ms = int(address_quarantine * 1000)
         self.max_batch = max_batch
@@ -78,7 +79,7 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         commit is durable. Raises StoreError if it could not be stored."""
         assert self._deliveries is not None, "store is not open"
         future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
-        return await self._deliveries.submit(Delivery(list(inboxes), email, now_ms(), future))
+        return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future))
 
     def _committed(self, batch: list[Delivery], ids: list[list[str]]) -> None:
         if self.on_committed is None:
