@@ -428,6 +428,8 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="add the 1M-message scale point")
     parser.add_argument("--messages", type=int, default=3000, help="messages per 10-session ingest run")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--quick", action="store_true",
+                        help="dustmail-lite only: ingest, API and wait figures (no peers, scale or purge)")
     args = parser.parse_args()
     single, multi = max(200, args.messages // 5), args.messages
     results: dict = {"machine": machine(), "message_size": MESSAGE_SIZE}
@@ -445,6 +447,13 @@ def main() -> None:
         stored = server.count_emails() - before
         results["ingest"] = {"dustmail-lite": runs}
         results["ingest_check"] = {"accepted": accepted, "stored": stored, "all_stored": stored == accepted}
+        if args.quick:
+            api_and_wait(server, key, results)
+            server.stop()
+            Path(args.out).write_text(json.dumps(results, indent=2))
+            report_quick(results)
+            print(f"\nwritten: {args.out}")
+            return
 
         peers = []
         port = free_port()
@@ -466,15 +475,7 @@ def main() -> None:
             finally:
                 peer.stop()
 
-        print("api and wait ...", flush=True)
-        hundred = api_post(server, key, "/api/v1/inbox", {"username": "hundred"})
-        python_load(server.smtp_port, hundred["email"], 100, 5)
-        results["api"] = {
-            "inbox_100_emails": http_bench(server.http_port, key, f"/api/v1/inbox/{hundred['id']}"),
-            "list": http_bench(server.http_port, key, "/api/v1/inbox"),
-        }
-        waiting = api_post(server, key, "/api/v1/inbox", {"username": "waiting"})
-        results["wait"] = wait_latency(server, key, waiting["id"], waiting["email"])
+        hundred = api_and_wait(server, key, results)
         server.stop()
 
         results["scale"] = {}
@@ -510,6 +511,34 @@ def main() -> None:
     Path(args.out).write_text(json.dumps(results, indent=2))
     report(results)
     print(f"\nwritten: {args.out}")
+
+
+def api_and_wait(server: Server, key: str, results: dict) -> dict:
+    """The API and wait figures into `results`; returns the inbox of 100 emails."""
+    print("api and wait ...", flush=True)
+    hundred = api_post(server, key, "/api/v1/inbox", {"username": "hundred"})
+    python_load(server.smtp_port, hundred["email"], 100, 5)
+    results["api"] = {
+        "inbox_100_emails": http_bench(server.http_port, key, f"/api/v1/inbox/{hundred['id']}"),
+        "list": http_bench(server.http_port, key, "/api/v1/inbox"),
+    }
+    waiting = api_post(server, key, "/api/v1/inbox", {"username": "waiting"})
+    results["wait"] = wait_latency(server, key, waiting["id"], waiting["email"])
+    return hundred
+
+
+def report_quick(r: dict) -> None:
+    print(f"\nMachine: {r['machine']['cpu']} ({r['machine']['cores']} cores), Python {r['machine']['python']}")
+    print(f"SMTP ingest into dustmail-lite, {r['message_size']}-byte messages, one per connection")
+    for run in r["ingest"]["dustmail-lite"].values():
+        print(f"  {run['client']:<12} {run['sessions']:>2} sessions {run['per_second']:>7.0f} msg/s  "
+              f"p50 {run.get('p50_ms', float('nan')):.2f} ms  p99 {run.get('p99_ms', float('nan')):.2f} ms")
+    check = r["ingest_check"]
+    print(f"stored/accepted: {check['stored']}/{check['accepted']}")
+    print("API (p50/p99 sequential, req/s with 10 clients)")
+    for name, v in r["api"].items():
+        print(f"  {name:<18} p50 {v['p50_ms']:.2f} ms  p99 {v['p99_ms']:.2f} ms  {v['per_second']:.0f} req/s")
+    print(f"delivery-to-wait: p50 {r['wait']['p50_ms']:.2f} ms  p99 {r['wait']['p99_ms']:.2f} ms")
 
 
 def report(r: dict) -> None:

@@ -19,6 +19,7 @@ from . import __version__, keys
 from .api import timestamp
 from .config import Config, ConfigError, load
 from .domains import DomainError, DomainNotFound, Domains, DomainTaken, required_records
+from .plans import DomainStatus
 from .store import PLANS, Store
 
 
@@ -352,7 +353,7 @@ async def domains_list(config: Config, store: Store, as_json: bool) -> None:
         info("No custom domains.")
     for r in rows:
         why = ""
-        if r["status"] in ("failing", "suspended") and r["last_check"]:
+        if r["status"] in (DomainStatus.FAILING, DomainStatus.SUSPENDED) and r["last_check"]:
             bad = [f"{x['type']} {x['status']}" for x in r["last_check"]["records"] if x["status"] != "valid"]
             why = f"  ({r['failures']} failed checks: {', '.join(bad)})"
         click.echo(f"{r['domain']:<30} {r['owner']:<16} {r['status']}{why}")
