@@ -60,24 +60,28 @@ class InboxService:
         available = await self.domains.available_for(account_id, plan)
         self.check_username_allowed(plan, username)
         domain = self._domain(plan, domain, available)
-        ttl_ms = self.ttl_ms(plan)
         if username is not None:
             try:
                 username = validate_username(username)
             except ValueError as exc:
                 raise InboxRefused("invalid_username", str(exc)) from None
             try:
-                inbox = await self.store.create_inbox(account_id, username, domain, ttl_ms)
+                inbox = await self.create_at(account_id, plan, username, domain)
             except Conflict:
                 raise InboxRefused("username_taken", f"{username}@{domain} is not available.") from None
             return NewInbox(inbox, available)
         for _ in range(RANDOM_ATTEMPTS):
             try:
-                inbox = await self.store.create_inbox(account_id, random_username(), domain, ttl_ms)
+                inbox = await self.create_at(account_id, plan, random_username(), domain)
             except Conflict:
                 continue
             return NewInbox(inbox, available)
         raise InboxRefused("no_address", "Could not find a free address; try again.")
+
+    async def create_at(self, account_id: int, plan: PlanConfig, local: str, domain: str) -> Inbox:
+        """The one way an inbox comes to be (API and catch-all): `local@domain` for the
+        account, living as long as its plan says. Conflict if the address is taken."""
+        return await self.store.create_inbox(account_id, local, domain, self.ttl_ms(plan))
 
     def _domain(self, plan: PlanConfig, domain: str | None, available: list[str]) -> str:
         if domain is None:
@@ -104,7 +108,7 @@ class InboxService:
         account = await self.store.get_account(owner)
         plan = self.plan(account.plan if account else Plan.FREE)
         try:
-            return await self.store.create_inbox(account_id, local, domain, self.ttl_ms(plan))
+            return await self.create_at(account_id, plan, local, domain)
         except Conflict:
             # Created by a concurrent session, or an address still held: use it if it is ours.
             found = await self.store.receiving_inbox(f"{local}@{domain}")

@@ -52,7 +52,13 @@ def email_detail(email: store.Email, request: Request) -> EmailDetail:
         return str(request.url.replace(path=path, query=""))
 
     attachments = [
-        Attachment(**a, download_url=url(f"{base}/attachments/{a['id']}"))
+        Attachment(
+            id=a["id"],
+            filename=a["filename"],
+            content_type=a["content_type"],
+            size=a["size"],
+            download_url=url(f"{base}/attachments/{a['id']}"),
+        )
         for a in details.get("attachments", [])
     ]
     extra = {"parse_error": details["parse_error"]} if "parse_error" in details else {}
@@ -66,7 +72,7 @@ def email_detail(email: store.Email, request: Request) -> EmailDetail:
         inbox_id=email.inbox_id,
         to=details.get("to", []),
         cc=details.get("cc", []),
-        headers=[Header(**h) for h in details.get("headers", [])],
+        headers=[Header(name=h["name"], value=h["value"]) for h in details.get("headers", [])],
         size=email.size,
         attachments=attachments,
         links=details.get("links", []),
