@@ -7,6 +7,7 @@ import logging
 from typing import Literal
 
 import msgspec
+import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -80,17 +81,21 @@ class Error(msgspec.Struct):
     error: ErrorDetail
 
 
-_encoder = msgspec.json.Encoder()
+def _builtins(value: object) -> object:
+    if isinstance(value, msgspec.Struct):
+        return msgspec.to_builtins(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
 
 
 class JSONResponse(Response):
-    """JSON encoded by msgspec (wire models, dicts, lists): an inbox view is ~100 emails with
-    full bodies, and the standard encoder was a fifth of the time spent serving it."""
+    """JSON of wire models (msgspec Structs), dicts and lists, encoded by orjson: an inbox
+    view is ~100 emails with full bodies, and orjson writes long strings several times
+    faster than msgspec's encoder or the standard one."""
 
     media_type = "application/json"
 
     def render(self, content: object) -> bytes:
-        return _encoder.encode(content)
+        return orjson.dumps(content, default=_builtins)
 
 
 def error_response(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -71,8 +72,6 @@ async def account_events(ctx: ApiContext, request: Request, caller: Caller) -> R
 
 
 def event_stream(caller: Caller, subscription: Subscription, keepalive: float) -> Response:
-    encode = msgspec.json.Encoder().encode
-
     async def stream() -> AsyncIterator[str]:
         try:
             yield "retry: 2000\n: connected\n\n"
@@ -92,7 +91,7 @@ def event_stream(caller: Caller, subscription: Subscription, keepalive: float) -
                     subject=event.subject,
                     received_at=timestamp(event.received_at),
                 )
-                yield f"id: {event.id}\nevent: email\ndata: {encode(summary).decode()}\n\n"
+                yield f"id: {event.id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
         finally:
             subscription.close()
 

@@ -7,7 +7,7 @@ import uuid
 
 from .database import Database
 from .delivery import Delivery
-from .rows import Email, Inbox
+from .rows import Email, Inbox, map_rows
 
 _EMAIL_SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
@@ -72,7 +72,7 @@ class EmailQueries(Database):
         rows = await self._all(
             f"{_SUMMARY} WHERE e.inbox_pk = ? ORDER BY e.seq DESC LIMIT ?", (inbox.pk, limit)
         )
-        return [Email.from_row(r) for r in rows]
+        return map_rows(Email, rows, skip=("details",))
 
     async def get_email(self, inbox: Inbox, email_id: str) -> Email | None:
         row = await self._one(f"{_DETAILED} WHERE e.id = ? AND e.inbox_pk = ?", (email_id, inbox.pk))

@@ -7,7 +7,7 @@ import uuid
 from ..plans import DomainStatus
 from .database import Database
 from .errors import Conflict
-from .rows import Inbox, ReceivingInbox
+from .rows import Inbox, ReceivingInbox, map_rows
 
 _INBOX_COLUMNS = "pk, id, account_id, address, domain, created_at, expires_at, email_count"
 _ACTIVE_INBOX = "deleted_at IS NULL AND expires_at > ?"
@@ -56,7 +56,7 @@ class InboxQueries(Database):
         total = await self._count(
             f"SELECT count(*) FROM inboxes WHERE account_id = ? AND {_ACTIVE_INBOX}", (account_id, now)
         )
-        return [Inbox.from_row(r) for r in rows], total
+        return map_rows(Inbox, rows), total
 
     async def delete_inbox(self, inbox_id: str, account_id: int) -> bool:
         """Deactivate at once; the purge removes its mail later."""

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from sqlite3 import Row
-from typing import Any
+from typing import Any, TypeVar
 
 from ..plans import DomainStatus, Plan
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def map_rows(cls: Callable[..., T], rows: Sequence[Row], skip: tuple[str, ...] = ()) -> list[T]:
+    """Dataclass records `cls` from many rows, each field taken from the column of its name
+    (fields in `skip` must have defaults and come last).
+
+    The names are looked up once per result set, not once per value: sqlite3.Row's lookup
+    by name scans the columns, which cost an inbox view of 100 emails a third of its time."""
+    if not rows:
+        return []
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in skip]  # type: ignore[arg-type]
+    columns = rows[0].keys()
+    positions = [columns.index(name) for name in names]  # ValueError names a missing column
+    return [cls(*[row[i] for i in positions]) for row in rows]
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
