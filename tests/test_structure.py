@@ -79,3 +79,16 @@ def test_delivery_queue_reports_only_committed_mail(tmp_path):
             assert len(committed) == 1
 
     asyncio.run(scenario())
+
+
+def test_typed_body_refuses_the_first_wrong_field_in_the_old_order(make_harness):
+    # The hand-written checks looked at `domain` before the username's type; so does the model.
+    h = make_harness()
+    key = h.key("p", "premium")
+    r = h.http.post("/api/v1/inbox", json={"username": 7, "domain": 5}, headers=h.auth(key))
+    assert r.status_code == 422 and r.json()["error"] == {"code": "invalid_domain", "message": "domain must be a string."}
+    r = h.http.post("/api/v1/inbox", json={"username": 7}, headers=h.auth(key))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_username"
+    # A Free key asking for a username is refused for its plan before any type check.
+    r = h.http.post("/api/v1/inbox", json={"username": 7, "domain": 5}, headers=h.auth(h.key()))
+    assert r.status_code == 403 and r.json()["error"]["code"] == "premium_required"

@@ -135,7 +135,7 @@ async def json_object(request: Request, limit: int) -> dict[str, Any]:
 
 def reject_unknown_fields(data: dict[str, Any], model: type[msgspec.Struct]) -> None:
     if model.__struct_config__.forbid_unknown_fields:
-        known = {msgspec.structs.fields(model)[i].encode_name for i in range(len(model.__struct_fields__))}
+        known = {f.encode_name for f in msgspec.structs.fields(model)}
         unknown = set(data) - known
         if unknown:
             raise ApiError.of("invalid_field", f"Unknown field(s): {', '.join(sorted(unknown))}.")
@@ -144,8 +144,12 @@ def reject_unknown_fields(data: dict[str, Any], model: type[msgspec.Struct]) -> 
 def decode(data: dict[str, Any], model: type[M]) -> M:
     """`data` as `model`; a field of the wrong type answers with the model's error for it."""
     reject_unknown_fields(data, model)
+    # Fields in the model's order, so the first wrong one named is the one checked first.
+    names = [f.encode_name for f in msgspec.structs.fields(model)]
+    ordered = {name: data[name] for name in names if name in data}
+    ordered.update((k, v) for k, v in data.items() if k not in ordered)
     try:
-        return msgspec.convert(data, model)
+        return msgspec.convert(ordered, model)
     except msgspec.ValidationError as exc:
         where = re.search(r"at `\$\.(\w+)`", str(exc))
         field_errors: dict[str, tuple[str, str]] = getattr(model, "field_errors", {})
