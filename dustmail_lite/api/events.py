@@ -11,7 +11,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from ..config import WaitConfig
+from ..config import Config, WaitConfig
 from ..events import Subscription
 from .auth import Caller
 from .context import ApiContext
@@ -99,7 +99,8 @@ def event_stream(caller: Caller, subscription: Subscription, keepalive: float) -
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
 
 
-def _timeout_schema(wait: WaitConfig) -> dict[str, Any]:
+def _timeout_schema(config: Config) -> dict[str, Any]:
+    wait = config.wait
     return {"type": "number", "minimum": 0, "maximum": wait.max_timeout, "default": wait.default_timeout}
 
 
@@ -135,7 +136,7 @@ OPERATIONS = [
         reply="media",
         media_type="text/event-stream",
         errors=("inbox_not_found",),
-        extra={"stream_model": EmailSummary},
+        stream=EmailSummary,
     ),
     Operation(
         "GET",
@@ -146,6 +147,6 @@ OPERATIONS = [
         description=_STREAM,
         reply="media",
         media_type="text/event-stream",
-        extra={"stream_model": EmailSummary},
+        stream=EmailSummary,
     ),
 ]

@@ -36,7 +36,7 @@ def openapi_document(config: Config, operations: Sequence[Operation] | None = No
         operations = OPERATIONS
     models: list[Any] = [Error, RateLimit, ResponseMeta, Done, CreateInbox]
     for op in operations:
-        models += [m for m in (op.data, op.meta, op.body, op.extra.get("stream_model")) if m is not None]
+        models += [m for m in (op.data, op.meta, op.body, op.stream) if m is not None]
     schemas, components = msgspec.json.schema_components(models, ref_template=REF)
     schema_of = dict(zip(map(_key, models), schemas, strict=True))
     paths: dict[str, dict[str, Any]] = {}
@@ -82,7 +82,7 @@ def _operation(op: Operation, config: Config, schema_of: dict[str, Any]) -> dict
             "name": p.name,
             "in": p.where,
             "required": p.required,
-            "schema": p.schema(config.wait) if callable(p.schema) else p.schema,
+            "schema": p.schema(config) if callable(p.schema) else p.schema,
         }
         for p in op.params
     ]

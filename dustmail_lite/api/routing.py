@@ -7,14 +7,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..config import Config
 from .errors import ApiError, JSONResponse
 from .models import Done, Ok, ResponseMeta
 
@@ -30,8 +31,8 @@ UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 @dataclass(frozen=True)
 class Param:
     name: str
-    where: str  # "path" | "query"
-    schema: dict[str, Any] | Callable[[Any], dict[str, Any]]  # or built from the Config
+    where: Literal["path", "query"]
+    schema: dict[str, Any] | Callable[[Config], dict[str, Any]]  # fixed, or built from the config
     required: bool = False
 
 
@@ -46,7 +47,9 @@ class Operation:
     data: Any = None  # the model of `data` in the success envelope
     meta: type[ResponseMeta] = ResponseMeta
     status: int = 200
-    reply: str = "envelope"  # envelope | done (a deletion) | media (bytes of `media_type`) | public
+    # envelope: {success, data, meta}; done: a deletion's message; media: bytes of `media_type`;
+    # public: an unauthenticated JSON object
+    reply: Literal["envelope", "done", "media", "public"] = "envelope"
     media_type: str = "application/json"
     body: type[msgspec.Struct] | None = None
     body_required: bool = False
@@ -54,7 +57,7 @@ class Operation:
     errors: tuple[str, ...] = ()  # codes of errors.ERRORS besides those every keyed call can get
     capability: str | None = None  # a PlanConfig flag the caller's plan must have
     public: bool = False  # no key needed
-    extra: dict[str, Any] = field(default_factory=dict)
+    stream: type[msgspec.Struct] | None = None  # the data of an event stream's events
 
 
 def bind(ctx: ApiContext, operations: Sequence[Operation]) -> list[Route]:
