@@ -26,7 +26,7 @@ from starlette.testclient import TestClient
 
 from dustmail_lite.app import create_app
 from dustmail_lite.cli import main
-from dustmail_lite.config import Config, load
+from dustmail_lite.config import ENV_OVERRIDES, Config, load
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -36,6 +36,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Tests write their own config files; overrides exported in the developer's shell
+    # (DUSTMAIL_HTTP_PORT=...) would silently win over them.
+    for name in ENV_OVERRIDES:
+        os.environ.pop(name, None)
     examples = config.getoption("--fuzz-examples")
     if examples:
         os.environ["DUSTMAIL_FUZZ_EXAMPLES"] = str(examples)
