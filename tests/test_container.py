@@ -19,10 +19,12 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+import yaml
 from conftest import REQUIRE_ALL, free_port, require_tool
 from containers import Podman, build_image, ensure_base_image
 
 from dustmail_lite import __version__
+from dustmail_lite.config import ENV_OVERRIDES
 
 ROOT = Path(__file__).parent.parent
 IMAGE_TAG = "localhost/dustmail-lite:test"
@@ -33,6 +35,21 @@ STOP_GRACE_SECONDS = 30  # what `podman stop` and `docker compose down` would wa
 def test_dockerfile_is_the_containerfile():
     """Tools that look only for `Dockerfile` build the same image."""
     assert (ROOT / "Dockerfile").read_bytes() == (ROOT / "Containerfile").read_bytes()
+
+
+def test_compose_file_matches_the_image():
+    """compose.yaml publishes 25 -> SMTP and 8025 -> HTTP on the ports the image listens on,
+    keeps /data on a named volume and sets only variables the server reads."""
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
+    service = compose["services"]["dustmail"]
+    containerfile = (ROOT / "Containerfile").read_text()
+    exposed = re.search(r"^EXPOSE (.+)$", containerfile, re.M)
+    assert exposed and exposed.group(1).split() == ["1025", "8025"]
+    assert service["ports"] == ["25:1025", "8025:8025"]
+    assert 'VOLUME ["/data"]' in containerfile
+    assert service["volumes"] == ["dustmail-data:/data"] and "dustmail-data" in compose["volumes"]
+    assert set(service["environment"]) <= set(ENV_OVERRIDES) | {"DUSTMAIL_CONFIG"}
+    assert service["build"] == "." and service["image"] == "dustmail-lite"
 
 
 # --- the image, built and run with podman ----------------------------------------------
