@@ -140,7 +140,8 @@ def host_pip_settings() -> dict[str, dict[str, str]]:
     """pip's effective settings on this host, by section; environment variables (PIP_*)
     win over files, as they do for pip itself."""
     listing = subprocess.run(
-        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-m", "pip", "config", "list"],
+        capture_output=True, text=True, check=True, timeout=60,
     ).stdout
     files: dict[str, dict[str, str]] = {}
     from_env: dict[str, str] = {}
