@@ -252,3 +252,15 @@ def test_run_deliver_read_stop_and_restart_on_the_same_volume(deployment: Deploy
     assert deployment.exit_code(second) == 0, deployment.logs(second)
     assert stopped_in < STOP_TIMEOUT
     print(f"podman stop with an event stream open: exit 0 in {stopped_in:.1f} s")
+
+
+@pytest.mark.container
+def test_a_bad_environment_value_stops_the_container_with_a_clear_message(podman: Podman, image: str):
+    name = f"dustmail-test-{uuid.uuid4().hex[:10]}"
+    try:
+        run = podman.run("run", "--name", name, "--env", "DUSTMAIL_HTTP_PORT=eighty", image,
+                         check=False, timeout=60)
+        assert run.returncode != 0
+        assert "$DUSTMAIL_HTTP_PORT: expected an integer, got 'eighty'" in run.stderr + run.stdout
+    finally:
+        podman.run("rm", "--force", "--volumes", name, check=False)  # and its anonymous /data volume
