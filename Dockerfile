@@ -22,15 +22,17 @@ RUN python3 -m venv /opt/dustmail-lite \
 RUN groupadd --system --gid 10025 dustmail \
  && useradd --system --uid 10025 --gid dustmail --home-dir /data --no-create-home \
         --shell /usr/sbin/nologin dustmail \
- && mkdir -m 0700 /data && chown dustmail:dustmail /data
+ && mkdir /data && chown dustmail:dustmail /data
 
 FROM ${BASE}
+ARG BASE
+# VERSION: the package version, for the label (the tests pass dustmail_lite.__version__).
 ARG VERSION=dev
 LABEL org.opencontainers.image.title="dustmail-lite" \
       org.opencontainers.image.description="Self-hosted temporary-email server: the DustMail API over SMTP and one SQLite file" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.documentation="README.md, section \"Run in a container\""
+      org.opencontainers.image.base.name="${BASE}"
 
 COPY --from=build /etc/passwd /etc/group /etc/
 # /data (the volume) is the only place the server writes.

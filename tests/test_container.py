@@ -99,6 +99,8 @@ def test_image_metadata(podman: Podman, image: str):
     assert {"1025/tcp", "8025/tcp"} <= set(config["ExposedPorts"])
     assert config["Labels"]["org.opencontainers.image.title"] == "dustmail-lite"
     assert config["Labels"]["org.opencontainers.image.version"] == __version__
+    assert config["Labels"]["org.opencontainers.image.licenses"] == "MIT"
+    assert config["Labels"]["org.opencontainers.image.base.name"].startswith("localhost/dustmail-lite-testbase:")
     assert info["Size"] < MAX_IMAGE_BYTES, f"{info['Size'] / 1e6:.1f} MB"
     # The user named in the image exists in it, with no login shell.
     passwd = podman.run("run", "--rm", "--entrypoint", "/usr/bin/getent", image, "passwd", "10025").stdout
