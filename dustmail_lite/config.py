@@ -11,6 +11,7 @@ import dataclasses
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -304,14 +305,61 @@ def _validate(config: Config) -> None:
         raise ConfigError(f"{source}: 'wait.default_timeout' is longer than 'wait.max_timeout'")
 
 
+# Environment variables that override single keys after the file is read, so a container
+# (or a systemd drop-in) can set the usual few without writing a file.
+ENV_OVERRIDES: dict[str, str] = {
+    "DUSTMAIL_STORAGE_PATH": "storage.path",
+    "DUSTMAIL_HTTP_HOST": "http.host",
+    "DUSTMAIL_HTTP_PORT": "http.port",
+    "DUSTMAIL_SMTP_HOST": "smtp.host",
+    "DUSTMAIL_SMTP_PORT": "smtp.port",
+    "DUSTMAIL_SMTP_HOSTNAME": "smtp.hostname",
+    "DUSTMAIL_DOMAINS_PRIMARY": "domains.primary",
+    "DUSTMAIL_DOMAINS_SHARED": "domains.shared",  # comma-separated
+}
+
+
+def _env_value(name: str, raw: str, kind: str) -> Any:
+    """An environment string as the TOML value its key expects."""
+    if kind == INT:
+        try:
+            return int(raw.strip())
+        except ValueError:
+            raise ConfigError(f"${name}: expected an integer, got {raw!r}") from None
+    if kind == STR_LIST:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def apply_env_overrides(config: Config, environ: Mapping[str, str]) -> Config:
+    """`config` with the keys named by the set ENV_OVERRIDES variables replaced.
+
+    Values are checked like the file's; an error names the variable. The result's
+    `source` lists the variables used. Call `_validate` afterwards.
+    """
+    used = [name for name in ENV_OVERRIDES if name in environ]
+    for name in used:
+        section, key = ENV_OVERRIDES[name].split(".")
+        kind = next(f for f in dataclasses.fields(getattr(config, section)) if f.name == key).metadata["kind"]
+        value = _env_value(name, environ[name], kind)
+        config = _merge(config, {section: {key: value}}, "", f"${name}")
+    if not used:
+        return config
+    return dataclasses.replace(config, source=f"{config.source} + {', '.join('$' + n for n in used)}")
+
+
 def load(path: str | os.PathLike[str] | None = None) -> Config:
-    """Load the config file at `path`, or $DUSTMAIL_CONFIG, or the defaults."""
+    """Load the config file at `path`, or $DUSTMAIL_CONFIG, or the defaults; then apply
+    the DUSTMAIL_* variables of ENV_OVERRIDES over it."""
     if path is None:
         path = os.environ.get(ENV_VAR) or None
-    if path is None:
-        config = Config()
-        _validate(config)
-        return config
+    config = Config() if path is None else from_dict(_read_toml(path), str(path))
+    config = apply_env_overrides(config, os.environ)
+    _validate(config)
+    return config
+
+
+def _read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     source = str(path)
     try:
         text = Path(path).read_bytes().decode("utf-8")
@@ -320,10 +368,9 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: cannot read: {exc}") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
-    return from_dict(data, source)
 
 
 def documented_keys(cls: type = Config, prefix: str = "") -> dict[str, tuple[Any, str]]:

@@ -16,6 +16,7 @@ from helpers import Env, Harness, Live
 from starlette.testclient import TestClient
 
 from dustmail_lite.app import create_app
+from dustmail_lite.config import ENV_OVERRIDES
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -23,9 +24,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fuzz-examples", type=int, default=None,
         help="examples per operation and property for the fuzz tests (default: a quick run)",
     )
+    parser.addoption(
+        "--container", action="store_true", default=False,
+        help="also run the tests marked `container` (podman builds and runs the image; minutes)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without --container, tests marked `container` are deselected (not skipped)."""
+    if config.getoption("--container"):
+        return
+    deselected = [item for item in items if item.get_closest_marker("container")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("container")]
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # Tests write their own config files; overrides exported in the developer's shell
+    # (DUSTMAIL_HTTP_PORT=...) would silently win over them.
+    for name in ENV_OVERRIDES:
+        os.environ.pop(name, None)
     examples = config.getoption("--fuzz-examples")
     if examples:
         os.environ["DUSTMAIL_FUZZ_EXAMPLES"] = str(examples)

@@ -7,9 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from dustmail_lite.config import Config, ConfigError, documented_keys, load, parse_duration, parse_size
+from dustmail_lite.config import (
+    ENV_OVERRIDES,
+    ENV_VAR,
+    Config,
+    ConfigError,
+    documented_keys,
+    load,
+    parse_duration,
+    parse_size,
+)
 
-EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "config.example.toml"
 
 
 def test_example_equals_the_defaults():
@@ -95,3 +105,83 @@ def test_durations(text, seconds):
 @pytest.mark.parametrize("text,size", [("10MB", 10 * 1024**2), ("512KB", 512 * 1024), (1000, 1000), ("2gb", 2 * 1024**3)])
 def test_sizes(text, size):
     assert parse_size(text) == size
+
+
+# --- DUSTMAIL_* environment overrides ------------------------------------------------
+
+
+@pytest.fixture
+def no_config_env(monkeypatch):
+    for name in [ENV_VAR, *ENV_OVERRIDES]:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize(
+    "name,value,key,expected",
+    [
+        ("DUSTMAIL_STORAGE_PATH", "/data/mail.sqlite3", "storage.path", "/data/mail.sqlite3"),
+        ("DUSTMAIL_HTTP_HOST", "0.0.0.0", "http.host", "0.0.0.0"),
+        ("DUSTMAIL_HTTP_PORT", "18025", "http.port", 18025),
+        ("DUSTMAIL_SMTP_HOST", "0.0.0.0", "smtp.host", "0.0.0.0"),
+        ("DUSTMAIL_SMTP_PORT", " 2525 ", "smtp.port", 2525),
+        ("DUSTMAIL_SMTP_HOSTNAME", "mx.example.org", "smtp.hostname", "mx.example.org"),
+        ("DUSTMAIL_DOMAINS_PRIMARY", "example.org", "domains.primary", "example.org"),
+        ("DUSTMAIL_DOMAINS_SHARED", "a.example, b.example,,", "domains.shared", ("a.example", "b.example")),
+        ("DUSTMAIL_DOMAINS_SHARED", "", "domains.shared", ()),
+    ],
+)
+def test_each_env_variable_sets_its_key(no_config_env, name, value, key, expected):
+    assert ENV_OVERRIDES[name] == key
+    no_config_env.setenv(name, value)
+    config = load()
+    section, field_name = key.split(".")
+    assert getattr(getattr(config, section), field_name) == expected
+    assert config.source == f"<defaults> + ${name}"
+    # Everything else keeps its default.
+    untouched = {k: v for k, v in documented_keys().items() if k != key}
+    defaults = documented_keys()
+    assert untouched == {k: defaults[k] for k in untouched}
+
+
+def test_env_variables_win_over_the_file(no_config_env, tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[http]\nport = 9999\nhost = "127.0.0.2"\n[smtp]\nport = 2500\n')
+    no_config_env.setenv("DUSTMAIL_CONFIG", str(path))
+    no_config_env.setenv("DUSTMAIL_HTTP_PORT", "8080")
+    no_config_env.setenv("DUSTMAIL_SMTP_HOST", "0.0.0.0")
+    config = load()
+    assert (config.http.host, config.http.port) == ("127.0.0.2", 8080)  # host from the file
+    assert (config.smtp.host, config.smtp.port) == ("0.0.0.0", 2500)
+    assert config.source == f"{path} + $DUSTMAIL_HTTP_PORT, $DUSTMAIL_SMTP_HOST"
+
+
+def test_other_dustmail_variables_are_left_alone(no_config_env):
+    no_config_env.setenv("DUSTMAIL_KEY", "dm_live_x")  # what a client's tests might export
+    no_config_env.setenv("DUSTMAIL_HTTP_PROT", "1")
+    assert load() == Config()
+
+
+@pytest.mark.parametrize(
+    "name,value,message",
+    [
+        ("DUSTMAIL_HTTP_PORT", "eighty", "$DUSTMAIL_HTTP_PORT: expected an integer, got 'eighty'"),
+        ("DUSTMAIL_SMTP_PORT", "-1", "$DUSTMAIL_SMTP_PORT: 'smtp.port' must be at least 0"),
+        ("DUSTMAIL_DOMAINS_PRIMARY", "not a domain", "$DUSTMAIL_DOMAINS_PRIMARY: 'domains'"),
+        ("DUSTMAIL_DOMAINS_SHARED", "dustmail.localhost", "repeats the primary domain"),
+    ],
+)
+def test_bad_env_values_are_refused_naming_the_variable(no_config_env, name, value, message):
+    no_config_env.setenv(name, value)
+    with pytest.raises(ConfigError) as exc:
+        load()
+    assert message in str(exc.value)
+    assert f"${name}" in str(exc.value)
+
+
+def test_every_env_variable_is_documented():
+    readme = (ROOT / "README.md").read_text()
+    example = EXAMPLE.read_text()
+    for name, key in ENV_OVERRIDES.items():
+        assert f"`{name}`" in readme and f"`{key}`" in readme, name
+        assert name in example, name
