@@ -543,7 +543,7 @@ function inboxRow(inbox) {
   const left = timeLeft(inbox.expires_at);
   return el("li", { dataset: { rowId: inbox.id, id: inbox.id } },
     el("a", { class: "row-link main", href: `#/inbox/${inbox.id}` },
-      el("span", { class: "title mono" }, inbox.email),
+      el("span", { class: "title mono" }, breakable(inbox.email)),
       el("span", { class: "sub" }, `${plural(inbox.email_count, "email")}, created ${formatDate(inbox.created_at)}`)),
     el("span", { class: "count", "aria-hidden": "true" }, String(inbox.email_count)),
     el("span", { class: `meta left${left < 300 ? " soon" : ""}`, dataset: { expires: inbox.expires_at } }, left > 0 ? `${formatDuration(left)} left` : "expired"),
