@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Env, Live
+from helpers import Env, Live
 from dnsserver import DnsServer
 from webui import DESKTOP, PHONE, axe_source, axe_violations, browser, new_page, shot, sign_in  # noqa: F401
 

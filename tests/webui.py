@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REQUIRE_ALL, require_tool
+from helpers import REQUIRE_ALL, require_tool
 
 SHOTS = Path(__file__).parent / "screenshots"
 AXE_DIR = Path(__file__).parent / "axe"
