@@ -13,7 +13,7 @@ from .. import keys
 from ..config import HttpConfig, PlanConfig, PlansConfig
 from ..plans import Plan
 from ..ratelimit import WindowCounter
-from ..store import Store
+from ..store import ApiKey, Store
 from .errors import ApiError
 from .models import RateLimit
 
@@ -46,6 +46,23 @@ class Authenticator:
         self.auth_failures = WindowCounter()
 
     async def authenticate(self, request: Request) -> Caller:
+        """The caller of an API request: its key checked, the request counted."""
+        api_key = await self.identify(request)
+        plan = self.plans.get(api_key.plan)
+        limit, used, headers = self._count_request(api_key.account_id, plan)
+        return Caller(
+            api_key.account_id,
+            api_key.account_name,
+            api_key.plan,
+            plan,
+            api_key.id,
+            RateLimit(limit=limit, used=used),
+            headers,
+        )
+
+    async def identify(self, request: Request) -> ApiKey:
+        """The active key the request presents, without counting a request (the MCP endpoint
+        counts its tool calls, not its protocol messages); 401 or 429 as for any request."""
         client = request.client.host if request.client else "unknown"
         if self.auth_failures.peek(client, AUTH_FAILURE_WINDOW) >= self.max_auth_failures:
             raise ApiError.of(
@@ -64,17 +81,7 @@ class Authenticator:
                 "A valid API key is required: 'Authorization: Bearer dm_live_...' or 'X-API-Key'.",
                 {"WWW-Authenticate": 'Bearer realm="dustmail"'},
             )
-        plan = self.plans.get(api_key.plan)
-        limit, used, headers = self._count_request(api_key.account_id, plan)
-        return Caller(
-            api_key.account_id,
-            api_key.account_name,
-            api_key.plan,
-            plan,
-            api_key.id,
-            RateLimit(limit=limit, used=used),
-            headers,
-        )
+        return api_key
 
     def _count_request(self, account_id: int, plan: PlanConfig) -> tuple[int | None, int, dict[str, str]]:
         """Count one request of the account; 429 past its plan's limit."""
