@@ -24,6 +24,7 @@ from .config import Config
 from .domains import Domains
 from .events import EventHub
 from .inboxes import InboxService
+from .mcp import McpEndpoint
 from .mime import Limits
 from .smtp import IngestHandler, SmtpServer
 from .store import Store
@@ -47,6 +48,7 @@ class Server:
             config.smtp, Limits.from_config(config), self.store, self.domains, self.inboxes
         )
         self.smtp = SmtpServer(config.smtp, self.ingest)
+        self.mcp = McpEndpoint(self.api.auth)
         self.tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -85,12 +87,16 @@ def create_app(config: Config) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await server.start()
         try:
-            yield
+            async with server.mcp.run():
+                yield
         finally:
             await server.stop()
 
     # A mount of its own, so that API paths never fall through to the dashboard's files.
-    routes: list[Route | Mount] = [Mount("/api/v1", routes=api_routes(server.api))]
+    routes: list[Route | Mount] = [
+        Mount("/api/v1", routes=api_routes(server.api)),
+        Route("/mcp", server.mcp, methods=["GET", "POST", "DELETE"]),
+    ]
     if config.web.enabled:
         prefix = config.web.prefix.rstrip("/")
         if prefix:
