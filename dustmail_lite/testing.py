@@ -21,7 +21,6 @@ import uvicorn
 
 from . import keys
 from .api.models import Inbox
-from .app import create_app
 from .client import ApiError, Client
 from .config import Config, from_dict
 from .store import Store
@@ -71,6 +70,8 @@ class BackgroundServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> BackgroundServer:
+        from .app import create_app  # here: a suite using a running server never imports the app
+
         self.key = self.create_key(self.owner, "premium")
         app = create_app(self.config)
         # Bound here and handed to uvicorn: the port is ours from the start, no race for it.
