@@ -175,11 +175,16 @@ class Database:
 
 
 def private_file(path: str | Path) -> None:
-    """Create `path` readable by its owner only, or make an existing file so."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    """Create `path` readable by its owner only, or make an existing file so. A file we
+    may not change is left as it is, with a warning (SQLite reports what it cannot do)."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        log.warning("cannot create %s as a private file: %s", path, exc)
+        return
     try:
         os.fchmod(fd, 0o600)
-    except OSError as exc:  # not ours to change: say so, do not fail
+    except OSError as exc:
         log.warning("cannot make %s private: %s", path, exc)
     finally:
         os.close(fd)
