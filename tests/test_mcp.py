@@ -156,7 +156,7 @@ MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": 
 def test_missing_unknown_revoked_or_url_keys_are_refused(live):
     key = live.key()
     revoked = live.key()
-    live.env.cli("keys", "revoke", revoked)
+    live.env.cli("keys", "revoke", "--stdin", input=revoked)
     attempts = [
         {},
         {"Authorization": "Bearer dm_live_unknown"},
@@ -194,7 +194,7 @@ def test_a_key_revoked_mid_session_is_refused_at_once(live):
     async def scenario() -> None:
         async with mcp_client(live, key, statuses) as client:
             await call(client, "create_inbox")
-            await asyncio.to_thread(live.env.cli, "keys", "revoke", key)
+            await asyncio.to_thread(lambda: live.env.cli("keys", "revoke", "--stdin", input=key))
             await client.call_tool("list_inboxes", {})
 
     with pytest.raises(Exception, match="unhandled errors"):
