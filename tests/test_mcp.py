@@ -276,3 +276,15 @@ def test_invisible_characters_are_stripped():
 )
 def test_links_naming_another_domain_are_flagged(href, text, suspicious):
     assert (link_warning(href, text) is not None) is suspicious
+
+
+def test_only_bounded_posts_are_taken(live):
+    auth = {**MCP_HEADERS, "Authorization": f"Bearer {live.key()}"}
+    for method in ("GET", "DELETE"):
+        r = live.http.request(method, "/mcp", headers=auth)
+        assert r.status_code == 405 and r.headers["allow"] == "POST"
+        assert r.json()["error"]["code"] == "method_not_allowed"
+    r = live.http.post("/mcp", content=b"[" * 100_000, headers=auth)
+    assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large"
+    r = live.http.post("/mcp", content=b"{not json", headers=auth)
+    assert r.status_code == 400 and r.json()["error"]["code"] == -32700  # JSON-RPC's parse error

@@ -53,8 +53,21 @@ class McpEndpoint:
         request = Request(scope, receive)
         try:
             await self.auth.identify(request)
+            self._check(request)
         except ApiError as exc:
             response = error_response(exc.status, exc.code, exc.message, exc.headers)
             await response(scope, receive, send)
             return
         await self.sessions.handle_request(scope, receive, send)
+
+    @staticmethod
+    def _check(request: Request) -> None:
+        # POST only: a stateless server has no event stream to GET (the spec's answer is 405)
+        # and no session to DELETE; a GET stream would hold a connection open for nothing.
+        if request.method != "POST":
+            raise ApiError(
+                405, "method_not_allowed", "MCP over Streamable HTTP: POST only here.", {"Allow": "POST"}
+            )
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_REQUEST_BODY:
+            raise ApiError.of("body_too_large", f"MCP messages are limited to {MAX_REQUEST_BODY} bytes.")
