@@ -34,6 +34,7 @@ _BLOCK = {
     "header", "footer", "blockquote", "pre", "hr", "ul", "ol", "td", "th",
 }  # fmt: skip
 MAX_DEPTH = 256
+MAX_LINK_TEXT = 300  # characters of a link's text kept (and looked at for domains)
 _NAMED_COLOURS = {
     "white": "#ffffff", "black": "#000000", "red": "#ff0000", "blue": "#0000ff", "green": "#008000",
     "gray": "#808080", "grey": "#808080", "silver": "#c0c0c0", "yellow": "#ffff00",
@@ -164,9 +165,7 @@ class _Scanner(HTMLParser):
                 del self.stack[depth:]
                 break
         if self.anchor is not None and len(self.stack) <= self.anchor_depth:
-            href, text = self.anchor
-            self.links.append((href, " ".join("".join(text).split())))
-            self.anchor = None
+            self._end_anchor()
         if tag in _BLOCK:
             self.parts.append("\n")
 
@@ -175,8 +174,14 @@ class _Scanner(HTMLParser):
             self.hidden_chars += len(data.strip())
             return
         self.parts.append(data)
-        if self.anchor is not None:
+        if self.anchor is not None and sum(map(len, self.anchor[1])) < MAX_LINK_TEXT:
             self.anchor[1].append(data)
+
+    def _end_anchor(self) -> None:
+        if self.anchor is not None:
+            href, text = self.anchor
+            self.links.append((href, " ".join("".join(text).split())[:MAX_LINK_TEXT]))
+            self.anchor = None
 
 
 def visible_html(markup: str) -> VisibleHtml:
@@ -184,9 +189,7 @@ def visible_html(markup: str) -> VisibleHtml:
     scanner = _Scanner()
     scanner.feed(strip_invisible(markup))
     scanner.close()
-    if scanner.anchor is not None:
-        href, text = scanner.anchor
-        scanner.links.append((href, " ".join("".join(text).split())))
+    scanner._end_anchor()
     lines = (" ".join(line.split()) for line in "".join(scanner.parts).splitlines())
     visible = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return VisibleHtml(visible, scanner.links, scanner.hidden_chars)
@@ -208,7 +211,7 @@ def link_warning(href: str, text: str) -> str | None:
         return f"the link uses the {parts.scheme or 'relative'} scheme, not http(s)"
     if host.startswith("xn--") or ".xn--" in host:
         return f"the link's host {host} is an internationalised (punycode) name that may imitate another"
-    for match in _DOMAIN_IN_TEXT.finditer(text.lower()):
+    for match in _DOMAIN_IN_TEXT.finditer(text[:MAX_LINK_TEXT].lower()):
         named = match.group(1).rstrip(".")
         if named.rsplit(".", 1)[-1] in _FILE_SUFFIXES or named.replace(".", "").isdigit():
             continue
