@@ -65,7 +65,8 @@ def test_plugin_is_registered_by_the_package():
 
 def readme_sign_up_test() -> str:
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "def test_sign_up(dustmail)" in b]
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    (block,) = [b for b in blocks if "def test_sign_up(dustmail)" in b]
     return block
 
 
@@ -90,7 +91,8 @@ def test_uses_the_given_server(dustmail):
     )
     result = pytester.runpytest_subprocess(
         *UNRELATED,
-        "--dustmail-url", live.base_url, "--dustmail-key", key, "--dustmail-smtp", f"127.0.0.1:{live.smtp_port}",
+        "--dustmail-url", live.base_url, "--dustmail-key", key,
+        "--dustmail-smtp", f"127.0.0.1:{live.smtp_port}",
     )
     result.assert_outcomes(passed=1)
     # The inbox the test made is gone again.
