@@ -173,6 +173,8 @@ def test_custom_domains(make_live):
 def test_api_errors_carry_status_code_and_message(make_live):
     live = make_live(plans={"free": {"rate_limit": 3, "rate_window": "1h"}})
     with Client(live.base_url, "dm_live_not_a_real_key") as stranger:
+        assert stranger.health().status == "ok"  # public: no key needed
+        assert "/inbox/{inbox_id}/wait" in stranger.openapi()["paths"]
         with pytest.raises(ApiError) as caught:
             stranger.list_inboxes()
         assert (caught.value.status, caught.value.code) == (401, "unauthorized")
@@ -212,6 +214,8 @@ def test_async_client_every_method(make_live):
 
     async def scenario() -> None:
         async with AsyncClient(live.base_url, key) as dm:
+            assert (await dm.health()).status == "ok"
+            assert (await dm.openapi())["openapi"].startswith("3.")
             assert (await dm.account()).name == "amy"
             inbox = await dm.create_inbox(username="async.user")
             assert (await dm.list_inboxes()).items[0].id == inbox.id

@@ -9,7 +9,16 @@ from typing import Any, TypeVar
 
 import httpx2 as httpx
 
-from ..api.models import Account, Domain, EmailDetail, EmailSummary, Inbox, InboxWithCount, RateLimit
+from ..api.models import (
+    Account,
+    Domain,
+    EmailDetail,
+    EmailSummary,
+    Health,
+    Inbox,
+    InboxWithCount,
+    RateLimit,
+)
 from . import calls
 from .calls import Call, EmailPage, InboxPage, WaitResult
 from .errors import WaitTimeout
@@ -57,6 +66,16 @@ class AsyncClient:
         )
         self.rate_limit = calls.rate_limit_of(response) or self.rate_limit
         return call.read(response)
+
+    # --- public ----------------------------------------------------------------------
+
+    async def health(self) -> Health:
+        """`GET /health` (no key needed): `status` is "ok" while the server runs."""
+        return await self._run(calls.health())
+
+    async def openapi(self) -> dict[str, Any]:
+        """The server's OpenAPI document."""
+        return await self._run(calls.openapi())
 
     # --- the account and its inboxes ---------------------------------------------------
 

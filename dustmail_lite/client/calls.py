@@ -14,7 +14,17 @@ from urllib.parse import quote
 import httpx2 as httpx
 import msgspec
 
-from ..api.models import Account, Domain, Email, EmailDetail, EmailSummary, Inbox, InboxWithCount, RateLimit
+from ..api.models import (
+    Account,
+    Domain,
+    Email,
+    EmailDetail,
+    EmailSummary,
+    Health,
+    Inbox,
+    InboxWithCount,
+    RateLimit,
+)
 from .errors import ApiError
 
 T = TypeVar("T")
@@ -117,6 +127,21 @@ def rate_limit_of(response: httpx.Response) -> RateLimit | None:
         return None
     limit = response.headers.get("x-ratelimit-limit")
     return RateLimit(limit=int(limit) if limit and limit.isdigit() else None, used=int(used))
+
+
+# --- the public endpoints (no key needed) ------------------------------------------------
+
+
+def health() -> Call[Health]:
+    return Call("GET", "/health", data_of(Health))
+
+
+def openapi() -> Call[dict[str, Any]]:
+    def read(response: httpx.Response) -> dict[str, Any]:
+        document: dict[str, Any] = msgspec.json.decode(check(response).content)
+        return document
+
+    return Call("GET", "/openapi.json", read)
 
 
 # --- the account and its inboxes ---------------------------------------------------------

@@ -9,7 +9,16 @@ from typing import Any, TypeVar
 
 import httpx2 as httpx
 
-from ..api.models import Account, Domain, EmailDetail, EmailSummary, Inbox, InboxWithCount, RateLimit
+from ..api.models import (
+    Account,
+    Domain,
+    EmailDetail,
+    EmailSummary,
+    Health,
+    Inbox,
+    InboxWithCount,
+    RateLimit,
+)
 from . import calls
 from .calls import Call, EmailPage, InboxPage, WaitResult
 from .errors import WaitTimeout
@@ -60,6 +69,16 @@ class Client:
         response = self._http.request(call.method, call.path, params=call.params, json=call.json, **extra)
         self.rate_limit = calls.rate_limit_of(response) or self.rate_limit
         return call.read(response)
+
+    # --- public ----------------------------------------------------------------------
+
+    def health(self) -> Health:
+        """`GET /health` (no key needed): `status` is "ok" while the server runs."""
+        return self._run(calls.health())
+
+    def openapi(self) -> dict[str, Any]:
+        """The server's OpenAPI document."""
+        return self._run(calls.openapi())
 
     # --- the account and its inboxes ---------------------------------------------------
 
