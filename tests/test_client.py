@@ -174,7 +174,7 @@ def test_api_errors_carry_status_code_and_message(make_live):
     live = make_live(plans={"free": {"rate_limit": 3, "rate_window": "1h"}})
     with Client(live.base_url, "dm_live_not_a_real_key") as stranger:
         assert stranger.health().status == "ok"  # public: no key needed
-        assert "/inbox/{inbox_id}/wait" in stranger.openapi()["paths"]
+        assert "/api/v1/inbox/{inbox_id}/wait" in stranger.openapi()["paths"]
         with pytest.raises(ApiError) as caught:
             stranger.list_inboxes()
         assert (caught.value.status, caught.value.code) == (401, "unauthorized")
