@@ -19,7 +19,7 @@ from email import policy
 from email.message import Message
 from typing import Any
 
-from .extract import extract_codes, extract_links, html_to_text
+from .extraction import extract, html_to_text
 from .store import NewEmail
 
 MAX_HEADER_VALUE = 8192  # characters kept per header value in the JSON
@@ -222,8 +222,7 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
     details["attachments"] = attachments
     if not text and html:
         text = html_to_text(html)
-    details["links"] = extract_links(text, html)
-    details["codes"] = extract_codes(subject, text)
+    details.update(extract(subject, text, html).as_details())
     return NewEmail(mail_from, subject, text, html, len(raw), raw, details)
 
 
