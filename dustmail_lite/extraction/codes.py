@@ -48,6 +48,8 @@ _STATE_BEFORE_RE = re.compile(r"\b[A-Z]{2} $")
 _CITY_AFTER_RE = re.compile(r"^ [A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]{2,}")
 _CURRENCY_BEFORE_RE = re.compile(r"(?:" + cues.CURRENCY_RE.pattern + r")\s?$", re.IGNORECASE)
 _CURRENCY_AFTER_RE = re.compile(r"^\s?(?:" + cues.CURRENCY_RE.pattern + r")(?![^\W\d_])", re.IGNORECASE)
+# A word and a small number (SAVE10, WELCOME20): how discount codes are made, unlike random codes.
+_PROMO_SHAPE_RE = re.compile(r"^(?=[A-Z]*[AEIOUY])[A-Z]{4,}[0-9]{1,3}$")
 _WINDOW_AFTER_CUE = 200
 _WINDOW_BEFORE_CUE = 40
 
@@ -195,7 +197,7 @@ class _Scanner:
         postcode = self._postcode(token, start, end)
         if postcode:
             return postcode
-        if self._promo_near(start, end):
+        if self._promo_near(start, end) or _PROMO_SHAPE_RE.match(token):
             return "discount code"
         return None
 
@@ -220,6 +222,8 @@ class _Scanner:
         i = bisect.bisect_left(self.cue_starts, label_end)
         if i < len(self.cues) and self.cues[i][0] < start:
             return ""  # "Order confirmation code: ..." - the cue is nearer
+        if re.search(r"\d", self.text[label_end:start]):
+            return ""  # the label names the number in between: "account 2000123456/2010: 63817204"
         return _DECOY_LABELS.label(last[2])
 
     def _postcode(self, token: str, start: int, end: int) -> str:
@@ -269,14 +273,15 @@ class _Scanner:
             newlines = gap.count("\n")
             bonus = 10.0 if strength == "strong" else 0.0
             if newlines == 0:
-                limit = 100 if strength == "strong" else 40
-                if len(gap) > limit:
-                    continue
                 leftover = _FILLER_RE.sub(" ", gap).split()
                 if all(w.lower() in cues.COPULAS for w in leftover):
                     rel, why = 70.0, f"right after the cue word '{word}'"
-                else:
+                elif len(gap) <= (100 if strength == "strong" else 40):
                     rel, why = 40.0 - 0.4 * len(gap), f"after the cue word '{word}' on the same line"
+                elif strength == "strong" and len(gap) <= 200 and leftover and leftover[-1].lower() in cues.COPULAS:
+                    rel, why = 20.0, f"closes the sentence of the cue word '{word}' (\"... is {token}\")"
+                else:
+                    continue
             elif alone and newlines <= 3 and len(gap) <= 200:
                 rel, why = 55.0 - 4 * (newlines - 1), f"on its own line below the cue word '{word}'"
             else:

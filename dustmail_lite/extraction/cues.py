@@ -128,7 +128,7 @@ DECOY_LABELS = {
 }
 # Words that make a "code" a discount code.
 PROMO_WORDS = [
-    "promo", "promotion", "coupon", "voucher", "discount", "off", "sale", "save", "gift", "rabatt",
+    "free", "trial", "offer", "premier mois", "offre", "essai", "gratuit", "promo", "promotion", "coupon", "voucher", "discount", "off", "sale", "save", "gift", "rabatt",
     "gutschein", "réduction", "remise", "promo code", "descuento", "cupón", "desconto", "cupom", "sconto",
     "buono", "korting", "rabat", "zniżka", "kupon", "indirim", "скидка", "промокод", "знижка", "rabattkod",
     "sleva", "diskon", "potongan", "giảm giá", "khuyến mãi", "छूट", "خصم", "割引", "クーポン", "优惠",

@@ -37,7 +37,8 @@ def build(mail: Mail, to: str = "user@dustmail.localhost") -> bytes:
         message.set_content(mail.text, **extra)
         if mail.html is not None:
             message.add_alternative(mail.html, subtype="html", **extra)
+            message.set_boundary(f"=_{mail.id}_=")  # stable bytes from run to run
     else:
         assert mail.html is not None, mail.id
         message.set_content(mail.html, subtype="html", **extra)
-    return message.as_bytes()
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))  # as on the wire
