@@ -50,6 +50,7 @@ _CURRENCY_BEFORE_RE = re.compile(r"(?:" + cues.CURRENCY_RE.pattern + r")\s?$", r
 _CURRENCY_AFTER_RE = re.compile(r"^\s?(?:" + cues.CURRENCY_RE.pattern + r")(?![^\W\d_])", re.IGNORECASE)
 # A word and a small number (SAVE10, WELCOME20): how discount codes are made, unlike random codes.
 _PROMO_SHAPE_RE = re.compile(r"^(?=[A-Z]*[AEIOUY])[A-Z]{4,}[0-9]{1,3}$")
+_SENTENCE_END_RE = re.compile(r"[.!?](?:\s|$)|[。！？\n]")
 _WINDOW_AFTER_CUE = 200
 _WINDOW_BEFORE_CUE = 40
 
@@ -145,7 +146,7 @@ class _Scanner:
                 why = self.decoy(token, start, end)
                 if why is not None:
                     if why:
-                        decoys.append(Decoy(value, self.source, _context(self.text, start, end), why))
+                        decoys.append(Decoy(token, self.source, _context(self.text, start, end), why))
                     continue
                 candidate = self.rate(token, value, start, end)
                 if candidate is not None:
@@ -244,12 +245,14 @@ class _Scanner:
         return ""
 
     def _promo_near(self, start: int, end: int) -> bool:
+        """A discount word in the token's sentence."""
         lo = max(0, start - 60)
         hi = min(len(self.text), end + 40)
-        line_start = self.text.rfind("\n", 0, start) + 1
-        line_end = self.text.find("\n", end)
-        lo = max(lo, line_start)
-        hi = min(hi, line_end) if line_end != -1 else hi
+        for stop in _SENTENCE_END_RE.finditer(self.text, lo, start):
+            lo = stop.end()
+        stop = _SENTENCE_END_RE.search(self.text, end, hi)
+        if stop is not None:
+            hi = stop.start()
         return any(True for _ in _PROMO.finditer(self.lowered, lo, hi))
 
     # --- ranking -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -21,6 +22,12 @@ _SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u200b\u200c\u200d\ufeff\u034f]+")
 _LINES_RE = re.compile(r" ?\ue000 ?")
 _SKIP_TAGS = ["script", "style", "head", "title", "noscript", "template"]
 MAX_ANCHORS = 1000
+# lexbor's tree building is quadratic in nesting depth (100,000 nested <div>s: minutes), so
+# deeply nested markup goes through the standard library's flat tokenizer instead.
+MAX_DEPTH = 256
+_TAGS_BEFORE_DEPTH_CHECK = 2 * MAX_DEPTH
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
+_VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,8 @@ class HtmlDocument:
 
 
 def parse_html(markup: str) -> HtmlDocument:
+    if markup.count("<") > _TAGS_BEFORE_DEPTH_CHECK and _max_depth(markup) > MAX_DEPTH:
+        return _parse_flat(markup)
     tree = LexborHTMLParser(_BLOCK_TAG_RE.sub(_BREAK + "<", markup))
     tree.strip_tags(_SKIP_TAGS)
     anchors = []
@@ -71,3 +80,73 @@ def _tidy(raw: str) -> str:
 
 def html_to_text(markup: str) -> str:
     return parse_html(markup).text
+
+
+def _max_depth(markup: str) -> int:
+    depth = deepest = 0
+    for match in _TAG_RE.finditer(markup):
+        closing, name, self_closing = match.groups()
+        if closing:
+            depth = max(0, depth - 1)
+        elif not self_closing and name.lower() not in _VOID_TAGS:
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    break
+    return deepest
+
+
+class _FlatScanner(HTMLParser):
+    """Text and anchors from a token stream: no tree, so linear whatever the nesting."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.anchors: list[Anchor] = []
+        self._skip = 0
+        self._anchor: tuple[str, list[str], str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif _BLOCK_TAG_RE.match("<" + tag):
+            self.parts.append(_BREAK)
+        values = dict(attrs)
+        if tag in ("a", "area") and values.get("href") and len(self.anchors) < MAX_ANCHORS:
+            self._close_anchor()
+            self._anchor = (str(values["href"]).strip(), [], "")
+        elif tag == "img" and self._anchor is not None and not self._anchor[2]:
+            self._anchor = (self._anchor[0], self._anchor[1], str(values.get("alt") or " "))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS and self._skip:
+            self._skip -= 1
+        elif _BLOCK_TAG_RE.match("</" + tag):
+            self.parts.append(_BREAK)
+        if tag in ("a", "area"):
+            self._close_anchor()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+            if self._anchor is not None:
+                self._anchor[1].append(data)
+
+    def _close_anchor(self) -> None:
+        if self._anchor is not None:
+            href, texts, alt = self._anchor
+            text = " ".join(" ".join(texts).split())
+            self.anchors.append(Anchor(href, (text or " ".join(alt.split()))[:200], not text and bool(alt)))
+            self._anchor = None
+
+
+def _parse_flat(markup: str) -> HtmlDocument:
+    scanner = _FlatScanner()
+    try:
+        scanner.feed(markup)
+        scanner.close()
+    except Exception:
+        pass  # a best effort on broken markup: keep what was read
+    scanner._close_anchor()
+    return HtmlDocument(_tidy("".join(scanner.parts)), scanner.anchors)
