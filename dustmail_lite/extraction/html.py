@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 from html.parser import HTMLParser
 
 from selectolax.lexbor import LexborHTMLParser
@@ -26,8 +27,10 @@ MAX_ANCHORS = 1000
 # deeply nested markup goes through the standard library's flat tokenizer instead.
 MAX_DEPTH = 256
 _TAGS_BEFORE_DEPTH_CHECK = 2 * MAX_DEPTH
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>")
-_VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_TAG_START_RE = re.compile(
+    r"<(/?)(?!(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b)[a-zA-Z]", re.IGNORECASE
+)
+_STEP = {"": 1, "/": -1}
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,16 @@ def parse_html(markup: str) -> HtmlDocument:
     tree.strip_tags(_SKIP_TAGS)
     anchors = []
     for node in tree.css("a[href], area[href]")[:MAX_ANCHORS]:
-        href = (node.attributes.get("href") or "").strip()
+        href = (node.attrs.get("href") or "").strip()
         if not href:
             continue
-        text = " ".join(_SPACE_RE.sub(" ", (node.text(deep=True) or "").replace(_BREAK, " ")).split())
+        text = " ".join((node.text(deep=True) or "").replace(_BREAK, " ").split())
         image_only = False
         if not text:
             image = node.css_first("img")
             if image is not None:
                 image_only = True
-                text = " ".join((image.attributes.get("alt") or "").split())
+                text = " ".join((image.attrs.get("alt") or "").split())
         anchors.append(Anchor(href, text[:200], image_only))
     root = tree.body or tree.root
     raw = root.text(deep=True, separator="") if root is not None else ""
@@ -83,18 +86,15 @@ def html_to_text(markup: str) -> str:
 
 
 def _max_depth(markup: str) -> int:
-    depth = deepest = 0
-    for match in _TAG_RE.finditer(markup):
-        closing, name, self_closing = match.groups()
-        if closing:
-            depth = max(0, depth - 1)
-        elif not self_closing and name.lower() not in _VOID_TAGS:
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > MAX_DEPTH:
-                    break
-    return deepest
+    """An upper bound of the nesting depth: opening tags minus closing ones, at the worst point."""
+    steps = accumulate(_STEP[closing] for closing in _TAG_START_RE.findall(markup))
+    low = high = 0
+    for depth in steps:
+        if depth > high:
+            high = depth
+        elif depth < low:
+            low = depth
+    return high - low
 
 
 class _FlatScanner(HTMLParser):

@@ -13,13 +13,14 @@ import html as html_lib
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote
 
 from . import cues
 from .html import Anchor
 from .wordlists import WordList, lower_same_length
 
-MAX_LINKS = 200
+MAX_LINKS = 200  # links kept, best first
+MAX_EXAMINED = 1000  # links classified, so a verification link after 200 others still ranks first
 _URL_RE = re.compile(r"https?://[^\s<>\"'`\]\[{}|\\^]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)>'\""
 _VERIFY_WORDS = WordList(cues.VERIFY_LINK_WORDS)
@@ -64,41 +65,54 @@ class LinkCandidate:
         }
 
 
+_ABSOLUTE_RE = re.compile(r"^https?://[^/\s]", re.IGNORECASE)
+# scheme://host/path?query#fragment, without urllib's per-call overhead (hundreds of links a mail).
+_PARTS_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?$", re.DOTALL)
+_REDIRECT_PARAM_RE = re.compile(
+    r"(?:^|&)(?:" + "|".join(cues.REDIRECT_PARAMS) + r")=(https?(?::|%3a)[^&]*)", re.IGNORECASE
+)
+_SPACE_RE = re.compile(r"\s")
+_HAS_TARGET_RE = re.compile(r"=(?:https?(?::|%3a)|http)", re.IGNORECASE)
+
+
 def absolute_http(url: str) -> str | None:
-    url = html_lib.unescape(url).strip()
-    if not re.match(r"^https?://[^/\s]", url, re.IGNORECASE):
-        return None
-    return url
+    if "&" in url:
+        url = html_lib.unescape(url)
+    url = url.strip()
+    return url if _ABSOLUTE_RE.match(url) else None
+
+
+def _split(url: str) -> tuple[str, str, str, str]:
+    """(host, path, query, fragment); host lower-cased without user or port."""
+    match = _PARTS_RE.match(url)
+    if match is None:
+        return "", "", "", ""
+    netloc, path, query, fragment = match.groups()
+    host = netloc.rpartition("@")[2].split(":")[0].lower()
+    return host, path, query or "", fragment or ""
 
 
 def is_tracking(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    labels = (parts.hostname or "").split(".")
-    return any(label in _TRACKING_HOST_LABELS for label in labels[:-2]) or bool(
-        _TRACKING_PATH_RE.match(parts.path)
-    ) or "sendgrid.net" in (parts.hostname or "")
+    host, path, _, _ = _split(url)
+    labels = host.split(".")
+    return (
+        any(label in _TRACKING_HOST_LABELS for label in labels[:-2])
+        or bool(_TRACKING_PATH_RE.match(path))
+        or host.endswith("sendgrid.net")
+    )
 
 
-def unwrap(url: str) -> str | None:
-    """The http(s) target a click-tracking redirect carries in a query parameter, if any."""
+def unwrap(url: str) -> str:
+    """The http(s) target a click-tracking redirect carries in a query parameter, else the URL."""
     for _ in range(3):  # a redirect inside a redirect
-        if not is_tracking(url):
-            break
-        try:
-            params = parse_qsl(urlsplit(url).query, keep_blank_values=False)
-        except ValueError:
+        if not _HAS_TARGET_RE.search(url) or not is_tracking(url):
             break
         target = None
-        for name, value in params:
-            if name.lower() in cues.REDIRECT_PARAMS:
-                candidate = value.strip()
-                parts = urlsplit(candidate) if candidate.lower().startswith(("http://", "https://")) else None
-                if parts is not None and parts.hostname and not any(ch.isspace() for ch in candidate):
-                    target = candidate
-                    break
+        for match in _REDIRECT_PARAM_RE.finditer(_split(url)[2]):
+            candidate = unquote(match.group(1).replace("+", " ")).strip()
+            if _ABSOLUTE_RE.match(candidate) and not _SPACE_RE.search(candidate):
+                target = candidate
+                break
         if target is None:
             break
         url = target
@@ -107,15 +121,12 @@ def unwrap(url: str) -> str | None:
 
 def _has_token(url: str) -> bool:
     """Whether the URL carries something like a one-time token (not a plain page address)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    pieces = [p for p in parts.path.split("/") if p]
-    for name, value in parse_qsl(parts.query, keep_blank_values=False):
+    _, path, query, fragment = _split(url)
+    pieces = [p for p in path.split("/") if p]
+    for name, value in parse_qsl(query):
         if not name.lower().startswith("utm_"):
             pieces.append(value)
-    pieces.append(parts.fragment)
+    pieces.append(fragment)
     for piece in pieces:
         for chunk in _TOKEN_SPLIT_RE.split(piece):
             if len(chunk) < 6:
@@ -134,15 +145,14 @@ def _classify(link: LinkCandidate, image_only: bool) -> None:
     tracked = is_tracking(link.href)
     if link.url != link.href:
         link.reasons.append("tracking redirect unwrapped to its target")
-    if any(True for _ in _UNSUBSCRIBE_WORDS.finditer(text)) or cues.UNSUBSCRIBE_URL_RE.search(url):
+    if _UNSUBSCRIBE_WORDS.search(text) or cues.UNSUBSCRIBE_URL_RE.search(url):
         link.kind = "unsubscribe"
         link.reasons.append("unsubscribe words in the text or address")
         return
-    text_cues = [w for _, _, w in _VERIFY_WORDS.finditer(text)]
-    path = urlsplit(url)
-    url_cue = cues.VERIFY_URL_WORDS.search(path.path + "?" + path.query + "#" + path.fragment)
-    token = _has_token(url)
-    if (text_cues or url_cue) and token:
+    text_cues = [w for _, _, w in _VERIFY_WORDS.finditer(text)] if _VERIFY_WORDS.search(text) else []
+    _, path, query, fragment = _split(url)
+    url_cue = cues.VERIFY_URL_WORDS.search(path + "?" + query + "#" + fragment)
+    if (text_cues or url_cue) and _has_token(url):
         link.kind = "verification"
         link.score = 45.0 + (30.0 if text_cues else 0.0) + (20.0 if url_cue else 0.0) + (5.0 if link.source == "html" else 0.0)
         if text_cues:
@@ -153,7 +163,7 @@ def _classify(link: LinkCandidate, image_only: bool) -> None:
         if tracked and link.url == link.href:
             link.reasons.append("a tracking redirect whose target is not in the URL: opened as is")
         return
-    if image_only or cues.ASSET_EXT_RE.search(path.path):
+    if image_only or cues.ASSET_EXT_RE.search(path):
         link.kind = "asset"
         link.reasons.append("an image or a file, not a page to act on")
         return
@@ -184,24 +194,28 @@ def _context_before(text: str, start: int) -> str:
 def find_links(text: str, anchors: list[Anchor], limit: int = MAX_LINKS) -> list[LinkCandidate]:
     by_url: dict[str, LinkCandidate] = {}
     position = 0
+    seen_hrefs: set[tuple[str, str]] = set()
     for anchor in anchors:
+        if (anchor.href, anchor.text) in seen_hrefs:
+            continue  # the same link again (a logo and a button to one page): nothing new
+        seen_hrefs.add((anchor.href, anchor.text))
         href = absolute_http(anchor.href)
         if href is None:
             continue
         position += 1
-        link = LinkCandidate(unwrap(href) or href, href, anchor.text, "html", position)
+        link = LinkCandidate(unwrap(href), href, anchor.text, "html", position)
         _classify(link, anchor.image_only)
         _merge(by_url, link)
-        if len(by_url) >= limit:
+        if position >= MAX_EXAMINED:
             break
     for match in _URL_RE.finditer(text or ""):
-        if len(by_url) >= limit:
+        if position >= 2 * MAX_EXAMINED:
             break
         href = match.group(0).rstrip(_TRAILING)
         if match.group(0)[len(href) :].startswith(")") and "(" in href:
             href += ")"  # a ")" that opened inside the URL stays (Wikipedia-style links)
         position += 1
-        link = LinkCandidate(unwrap(href) or href, href, _context_before(text, match.start()), "text", position)
+        link = LinkCandidate(unwrap(href), href, _context_before(text, match.start()), "text", position)
         _classify(link, False)
         _merge(by_url, link)
     ranked = list(by_url.values())
