@@ -19,14 +19,13 @@ _BLOCK_TAG_RE = re.compile(
     re.IGNORECASE,
 )
 _BREAK = "\ue000"  # a private-use character: where a block starts or ends
-_SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u200b\u200c\u200d\ufeff\u034f]+")
-_LINES_RE = re.compile(r" ?\ue000 ?")
 _SKIP_TAGS = ["script", "style", "head", "title", "noscript", "template"]
 MAX_ANCHORS = 1000
-# lexbor's tree building is quadratic in nesting depth (100,000 nested <div>s: minutes), so
-# deeply nested markup goes through the standard library's flat tokenizer instead.
+# lexbor's tree building is quadratic in nesting depth (2,000 nested <div>s: 3 ms; 100,000:
+# minutes), so deeply nested markup goes through the standard library's flat tokenizer. Below
+# 4,000 "<" no nesting can cost much, and the depth is not even measured.
 MAX_DEPTH = 256
-_TAGS_BEFORE_DEPTH_CHECK = 2 * MAX_DEPTH
+_TAGS_BEFORE_DEPTH_CHECK = 4000
 _TAG_START_RE = re.compile(
     r"<(/?)(?!(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b)[a-zA-Z]", re.IGNORECASE
 )
@@ -69,13 +68,17 @@ def parse_html(markup: str) -> HtmlDocument:
     return HtmlDocument(_tidy(raw), anchors)
 
 
+_INVISIBLE = "\u200b\u200c\u200d\ufeff\u034f\u00ad"  # zero-width characters used as preheader padding
+
+
 def _tidy(raw: str) -> str:
     """Collapsed spaces, block breaks as newlines, at most one blank line in a row."""
-    text = _SPACE_RE.sub(" ", raw)
-    text = _LINES_RE.sub("\n", text)
-    lines = [line.strip() for line in text.split("\n")]
+    for char in _INVISIBLE:
+        if char in raw:
+            raw = raw.replace(char, "")
     out: list[str] = []
-    for line in lines:
+    for block in raw.split(_BREAK):
+        line = " ".join(block.split())
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip()
@@ -87,14 +90,8 @@ def html_to_text(markup: str) -> str:
 
 def _max_depth(markup: str) -> int:
     """An upper bound of the nesting depth: opening tags minus closing ones, at the worst point."""
-    steps = accumulate(_STEP[closing] for closing in _TAG_START_RE.findall(markup))
-    low = high = 0
-    for depth in steps:
-        if depth > high:
-            high = depth
-        elif depth < low:
-            low = depth
-    return high - low
+    steps = list(accumulate(map(_STEP.__getitem__, _TAG_START_RE.findall(markup))))
+    return max(steps, default=0) - min(0, min(steps, default=0))
 
 
 class _FlatScanner(HTMLParser):

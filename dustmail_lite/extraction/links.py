@@ -9,7 +9,6 @@ domain is ever made up or rewritten.
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,8 +65,6 @@ class LinkCandidate:
 
 
 _ABSOLUTE_RE = re.compile(r"^https?://[^/\s]", re.IGNORECASE)
-# scheme://host/path?query#fragment, without urllib's per-call overhead (hundreds of links a mail).
-_PARTS_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?$", re.DOTALL)
 _REDIRECT_PARAM_RE = re.compile(
     r"(?:^|&)(?:" + "|".join(cues.REDIRECT_PARAMS) + r")=(https?(?::|%3a)[^&]*)", re.IGNORECASE
 )
@@ -76,20 +73,19 @@ _HAS_TARGET_RE = re.compile(r"=(?:https?(?::|%3a)|http)", re.IGNORECASE)
 
 
 def absolute_http(url: str) -> str | None:
-    if "&" in url:
-        url = html_lib.unescape(url)
+    """The URL if it is absolute http(s). (Entities in an href are already decoded by the parser.)"""
     url = url.strip()
     return url if _ABSOLUTE_RE.match(url) else None
 
 
 def _split(url: str) -> tuple[str, str, str, str]:
-    """(host, path, query, fragment); host lower-cased without user or port."""
-    match = _PARTS_RE.match(url)
-    if match is None:
-        return "", "", "", ""
-    netloc, path, query, fragment = match.groups()
-    host = netloc.rpartition("@")[2].split(":")[0].lower()
-    return host, path, query or "", fragment or ""
+    """(host, path, query, fragment) of an absolute URL; host lower-cased without user or port."""
+    rest = url.partition("://")[2]
+    rest, _, fragment = rest.partition("#")
+    rest, _, query = rest.partition("?")
+    netloc, slash, path = rest.partition("/")
+    host = netloc.rpartition("@")[2].partition(":")[0].lower()
+    return host, slash + path, query, fragment
 
 
 def is_tracking(url: str) -> bool:
@@ -142,16 +138,16 @@ def _has_token(url: str) -> bool:
 def _classify(link: LinkCandidate, image_only: bool) -> None:
     text = lower_same_length(link.text)
     url = link.url
-    tracked = is_tracking(link.href)
+    lowered_url = url.lower()
     if link.url != link.href:
         link.reasons.append("tracking redirect unwrapped to its target")
-    if _UNSUBSCRIBE_WORDS.search(text) or cues.UNSUBSCRIBE_URL_RE.search(url):
+    if _UNSUBSCRIBE_WORDS.search(text) or cues.UNSUBSCRIBE_URL_RE.search(lowered_url):
         link.kind = "unsubscribe"
         link.reasons.append("unsubscribe words in the text or address")
         return
     text_cues = [w for _, _, w in _VERIFY_WORDS.finditer(text)] if _VERIFY_WORDS.search(text) else []
-    _, path, query, fragment = _split(url)
-    url_cue = cues.VERIFY_URL_WORDS.search(path + "?" + query + "#" + fragment)
+    host, path, query, fragment = _split(lowered_url)
+    url_cue = cues.VERIFY_URL_WORDS.search(lowered_url, len(lowered_url) - len(path) - len(query) - len(fragment) - 2)
     if (text_cues or url_cue) and _has_token(url):
         link.kind = "verification"
         link.score = 45.0 + (30.0 if text_cues else 0.0) + (20.0 if url_cue else 0.0) + (5.0 if link.source == "html" else 0.0)
@@ -160,14 +156,14 @@ def _classify(link: LinkCandidate, image_only: bool) -> None:
         if url_cue:
             link.reasons.append(f"verification word in the address: '{url_cue.group(0)}'")
         link.reasons.append("carries a token")
-        if tracked and link.url == link.href:
+        if link.url == link.href and is_tracking(link.href):
             link.reasons.append("a tracking redirect whose target is not in the URL: opened as is")
         return
     if image_only or cues.ASSET_EXT_RE.search(path):
         link.kind = "asset"
         link.reasons.append("an image or a file, not a page to act on")
         return
-    if tracked and link.url == link.href:
+    if link.url == link.href and is_tracking(link.href):
         link.kind = "tracking"
         link.reasons.append("a click-tracking redirect")
         return
