@@ -34,9 +34,12 @@ def details_of(text: str, subject: str = "", html: str = "") -> dict:
         ("Use this code to sign in:\n\n7 2 9 0 4 1\n", "729041"),
         ("Copy and paste this temporary login code:\n\nglad-tiger-sleepy-8214\n", "glad-tiger-sleepy-8214"),
         ("482913 is your Slack confirmation code", "482913"),
+        ("Or enter this temporary code: 48-291-733", "48291733"),
+        ("1903 is your OTP to log in to Zomato.", "1903"),
     ],
     ids=["alnum-separator", "alnum-two-groups", "alnum-no-separator", "four-digits", "ten-digits",
-         "space-groups", "pairs", "hyphen-groups", "letter-spaced", "word-code", "cue-after"],
+         "space-groups", "pairs", "hyphen-groups", "letter-spaced", "word-code", "cue-after",
+         "uneven-hyphen-groups", "year-like-code-named-by-its-cue"],
 )
 def test_code_grammar(text, code):
     assert codes_of(text)[:1] == [code]
@@ -126,6 +129,8 @@ DECOYS = [
     ("account or card number", "OTP 551882 for your card ending 4821", "4821"),
     ("discount code", "Your code 551882 is ready. Save 20% with code SAVE20 today.", "SAVE20"),
     ("percentage", "Your code is 551882 - now 2500% faster", "2500"),
+    ("year", "Your code is 551882.\nDeklarera för inkomståret 2025. Logga in med BankID.", "2025"),
+    ("pickup, booking or gift code", "Twój kod weryfikacyjny: 551882\nKod odbioru: 493021", "493021"),
 ]
 
 

@@ -30,6 +30,7 @@ _DECOY_LABELS = WordList(
     {w: kind for kind, words in cues.DECOY_LABELS.items() for w in words},
 )
 _PROMO = WordList(cues.PROMO_WORDS)
+_NON_LOGIN = WordList(cues.NON_LOGIN_CODE_WORDS)
 
 _TOKEN_RE = re.compile(
     r"[a-z]{2,10}(?:-[a-z]{2,10}){1,4}-[0-9]{2,6}"  # word code: glad-tiger-sleepy-8214
@@ -188,9 +189,9 @@ class _Scanner:
                 if _DATE_AROUND_RE.fullmatch(token):
                     return "date"
                 groups = token.split("-")
-                if len(groups) > 2 or not all(3 <= len(g) <= 4 for g in groups):
+                if len(groups) > 3 or not all(2 <= len(g) <= 4 for g in groups) or len(digits) < 6:
                     return "phone number"
-            if len(digits) == 4 and 1900 <= int(digits) <= 2100 and not re.search(r"[:：]\s*$", text[:start][-4:]):
+            if len(digits) == 4 and 1900 <= int(digits) <= 2100 and not self._direct_cue(start, end):
                 return "year"
         label = self._label_before(start)
         if label:
@@ -200,7 +201,35 @@ class _Scanner:
             return postcode
         if self._promo_near(start, end) or _PROMO_SHAPE_RE.match(token):
             return "discount code"
+        non_login = self._non_login_code(start)
+        if non_login:
+            return non_login
         return None
+
+    def _direct_cue(self, start: int, end: int) -> bool:
+        """A cue right before ("code: 2025") or right after ("1903 is your OTP") the token."""
+        i = bisect.bisect_left(self.cue_starts, start)
+        if i > 0 and self.cues[i - 1][1] <= start:
+            gap = self.text[self.cues[i - 1][1] : start]
+            if len(gap) <= 12 and re.fullmatch(r"[\s:：=]*[:：][\s]*", gap):
+                return True
+        if i < len(self.cues) and self.cues[i][0] >= end:
+            between = self.text[end : self.cues[i][0]]
+            words = between.split()
+            if len(words) <= 3 and all(w.lower() in cues.COPULAS for w in words) and not _SENTENCE_END_RE.search(between):
+                return True
+        return False
+
+    def _non_login_code(self, start: int) -> str:
+        """A cue that names another kind of code: "Kod odbioru", "pickup code", "gift card code"."""
+        i = bisect.bisect_left(self.cue_starts, start)
+        if i == 0:
+            return ""
+        c_start, c_end, _, _ = self.cues[i - 1]
+        if start - c_end > 30:
+            return ""
+        around = self.lowered[max(0, c_start - 20) : min(start, c_end + 20)]
+        return "pickup, booking or gift code" if _NON_LOGIN.search(around) else ""
 
     def _number_around(self, start: int, end: int) -> str:
         lo, hi = start, end

@@ -134,6 +134,14 @@ PROMO_WORDS = [
     "sleva", "diskon", "potongan", "giảm giá", "khuyến mãi", "छूट", "خصم", "割引", "クーポン", "优惠",
     "折扣", "优惠券", "할인", "쿠폰",
 ]
+# Words that make a "code" something other than a sign-in code: a parcel pickup code, a booking
+# reference, a gift card.
+NON_LOGIN_CODE_WORDS = [
+    "pickup", "pick-up", "collection", "locker", "booking", "gift card", "gift", "tracking", "parcel",
+    "abholcode", "abholung", "retrait", "recogida", "retirada", "ritiro", "afhaalcode", "odbioru", "odbioru:",
+    "teslim", "получения", "отримання", "uthämtning", "vyzvednutí", "取件", "取件码", "受取", "受け取り",
+    "수령", "استلام", "पिकअप", "pengambilan", "nhận hàng",
+]
 CURRENCY_RE = re.compile(
     r"(?:[$€£¥₹₽₫₩￥₺₴]|r\$|rs\.?|usd|eur|gbp|jpy|inr|rub|brl|pln|czk|sek|try|uah|vnd|idr|chf|aed|sar"
     r"|zł|kč|kr|tl|грн|руб|円|元|원|درهم|ر\.س|د\.ك|rp|đ)",
