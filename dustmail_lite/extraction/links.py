@@ -101,15 +101,16 @@ def is_tracking(url: str) -> bool:
 def unwrap(url: str) -> str:
     """The http(s) target a click-tracking redirect carries in a query parameter, else the URL."""
     for _ in range(3):  # a redirect inside a redirect
-        if not _HAS_TARGET_RE.search(url) or not is_tracking(url):
+        if not _HAS_TARGET_RE.search(url):
             break
+        query = url.partition("?")[2].partition("#")[0]
         target = None
-        for match in _REDIRECT_PARAM_RE.finditer(_split(url)[2]):
+        for match in _REDIRECT_PARAM_RE.finditer(query):
             candidate = unquote(match.group(1).replace("+", " ")).strip()
             if _ABSOLUTE_RE.match(candidate) and not _SPACE_RE.search(candidate):
                 target = candidate
                 break
-        if target is None:
+        if target is None or not is_tracking(url):
             break
         url = target
     return url
