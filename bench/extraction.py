@@ -86,8 +86,8 @@ def main() -> None:
         assert result["links"][0] == "https://shop.example/verify?token=d41d8cd98f00", result["links"][:2]
         anchors = html.count("<a ")
         print(f"{name}: HTML part {len(html.encode()) / 1024:.1f} KB, {anchors} links")
-        report("  extract()", lambda: extract("Confirm", "", html))
-        report("  parse_message()", lambda: parse_message(raw))
+        report("  extract()", lambda html=html: extract("Confirm", "", html))
+        report("  parse_message()", lambda raw=raw: parse_message(raw))
     with open("/proc/loadavg") as f:
         print("load average after:", f.read().split()[0])
 

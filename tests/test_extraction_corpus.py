@@ -9,9 +9,9 @@ from pathlib import Path
 CORPUS = Path(__file__).parent / "extraction_corpus"
 sys.path.insert(0, str(CORPUS))
 
-import generate  # noqa: E402
-from mailspec import build  # noqa: E402
-from score import Score, expectations, score_one  # noqa: E402
+import generate
+from mailspec import build
+from score import Score, expectations, score_one
 
 
 def test_eml_files_are_the_written_mails():

@@ -15,7 +15,7 @@ from .html import html_to_text, parse_html
 from .links import LinkCandidate, find_links
 from .normalise import normalise
 
-__all__ = ["Extraction", "extract", "html_to_text", "MAX_HTML"]
+__all__ = ["MAX_HTML", "Extraction", "extract", "html_to_text"]
 
 MAX_HTML = 1024 * 1024  # characters of an HTML part searched for links and codes
 MAX_CODES = 5

@@ -277,11 +277,11 @@ class _Scanner:
         """A discount word in the token's sentence."""
         lo = max(0, start - 60)
         hi = min(len(self.text), end + 40)
-        for stop in _SENTENCE_END_RE.finditer(self.text, lo, start):
-            lo = stop.end()
-        stop = _SENTENCE_END_RE.search(self.text, end, hi)
-        if stop is not None:
-            hi = stop.start()
+        for previous in _SENTENCE_END_RE.finditer(self.text, lo, start):
+            lo = previous.end()
+        following = _SENTENCE_END_RE.search(self.text, end, hi)
+        if following is not None:
+            hi = following.start()
         return any(True for _ in _PROMO.finditer(self.lowered, lo, hi))
 
     # --- ranking -------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import accumulate
 from html.parser import HTMLParser
+from itertools import accumulate
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -143,7 +143,7 @@ def _parse_flat(markup: str) -> HtmlDocument:
     try:
         scanner.feed(markup)
         scanner.close()
-    except Exception:
-        pass  # a best effort on broken markup: keep what was read
+    except Exception:  # noqa: BLE001, S110 - a best effort on broken markup: keep what was read
+        pass
     scanner._close_anchor()
     return HtmlDocument(_tidy("".join(scanner.parts)), scanner.anchors)

@@ -147,8 +147,8 @@ def _classify(link: LinkCandidate, image_only: bool) -> None:
         link.reasons.append("unsubscribe words in the text or address")
         return
     text_cues = [w for _, _, w in _VERIFY_WORDS.finditer(text)] if _VERIFY_WORDS.search(text) else []
-    host, path, query, fragment = _split(lowered_url)
-    url_cue = cues.VERIFY_URL_WORDS.search(lowered_url, len(lowered_url) - len(path) - len(query) - len(fragment) - 2)
+    _, path, query, fragment = _split(lowered_url)
+    url_cue = cues.VERIFY_URL_WORDS.search(f"{path}?{query}#{fragment}")
     if (text_cues or url_cue) and _has_token(url):
         link.kind = "verification"
         link.score = 45.0 + (30.0 if text_cues else 0.0) + (20.0 if url_cue else 0.0) + (5.0 if link.source == "html" else 0.0)

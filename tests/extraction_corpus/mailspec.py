@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from datetime import datetime, timezone
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def build(mail: Mail, to: str = "user@dustmail.localhost") -> bytes:
     message["From"] = mail.sender
     message["To"] = to
     message["Subject"] = mail.subject
-    message["Date"] = format_datetime(datetime(2026, 3, 30, 9, 0, tzinfo=timezone.utc))
+    message["Date"] = format_datetime(datetime(2026, 3, 30, 9, 0, tzinfo=UTC))
     message["Message-ID"] = f"<{mail.id}@corpus.dustmail.localhost>"
     extra = {"cte": mail.cte} if mail.cte else {}
     if mail.text is not None:
