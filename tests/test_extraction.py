@@ -234,7 +234,8 @@ def test_a_page_link_without_a_token_is_not_a_verification_link():
 def _check_bounded(details: dict) -> None:
     assert len(details["codes"]) <= 5 and len(details["code_details"]) == len(details["codes"])
     assert len(details["rejected_codes"]) <= 10
-    assert len(details["links"]) <= 200
+    assert len(details["links"]) <= 200 and len(details["link_details"]) <= 50
+    assert [link["url"] for link in details["link_details"]] == details["links"][:50]
     for item in details["code_details"] + details["link_details"]:
         assert 0 <= item["confidence"] <= 1
     for code in details["codes"]:

@@ -50,7 +50,7 @@ def test_corpus_scores_over_real_smtp(harness, capsys):
         for detail in data["code_details"] + data["link_details"]:
             assert 0 <= detail["confidence"] <= 1
         assert [c["value"] for c in data["code_details"]] == data["codes"]
-        assert [link["url"] for link in data["link_details"]] == data["links"]
+        assert [link["url"] for link in data["link_details"]] == data["links"][:50]
     with capsys.disabled():
         print("\n" + score.summary())
     assert score.mails >= 120

@@ -20,6 +20,7 @@ __all__ = ["MAX_HTML", "Extraction", "extract", "html_to_text"]
 MAX_HTML = 1024 * 1024  # characters of an HTML part searched for links and codes
 MAX_CODES = 5
 MAX_DECOYS = 10
+MAX_LINK_DETAILS = 50  # the details of the best links; `links` keeps up to 200 plain URLs
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Extraction:
             "code_details": [c.as_json() for c in self.codes],
             "rejected_codes": [d.as_json() for d in self.decoys],
             "links": [link.url for link in self.links],
-            "link_details": [link.as_json() for link in self.links],
+            "link_details": [link.as_json() for link in self.links[:MAX_LINK_DETAILS]],
         }
 
 
