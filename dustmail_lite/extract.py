@@ -13,7 +13,8 @@ __all__ = ["extract", "extract_codes", "extract_links", "html_to_text"]
 
 def extract_codes(subject: str, text: str, limit: int = 5) -> list[str]:
     """Likely one-time codes, best first."""
-    ranked, _ = find_codes([("subject", normalise((subject or "")[:1000])), ("text", normalise((text or "")[:30_000]))])
+    sources = [("subject", normalise((subject or "")[:1000])), ("text", normalise((text or "")[:30_000]))]
+    ranked, _ = find_codes(sources)
     return [c.value for c in ranked[:limit]]
 
 

@@ -49,8 +49,11 @@ def extract(subject: str, text: str, html: str, html_text: str | None = None) ->
         html_text = document.text
     html_text = html_text or ""
     text_source = "" if text == html_text else text
-    sources = [("subject", normalise((subject or "")[:1000])), ("text", normalise(text_source[:30_000])),
-               ("html", normalise(html_text[:30_000]))]
+    sources = [
+        ("subject", normalise((subject or "")[:1000])),
+        ("text", normalise(text_source[:30_000])),
+        ("html", normalise(html_text[:30_000])),
+    ]
     codes, decoys = find_codes(sources)
     links = find_links(text or html_text, anchors)
     return Extraction(codes[:MAX_CODES], decoys[:MAX_DECOYS], links)

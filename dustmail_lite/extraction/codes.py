@@ -20,10 +20,9 @@ from .wordlists import WordList, lower_same_length
 SCAN_LIMIT = 20_000  # characters of a body searched: codes sit near the top
 MAX_CANDIDATES = 200  # tokens examined per source, whatever the body holds
 
-_STRONG = WordList(cues.STRONG_CODE_CUES, {w: "strong" for w in cues.STRONG_CODE_CUES})
 _CUES = WordList(
     cues.STRONG_CODE_CUES + cues.WEAK_CODE_CUES,
-    {**{w: "weak" for w in cues.WEAK_CODE_CUES}, **{w: "strong" for w in cues.STRONG_CODE_CUES}},
+    {**dict.fromkeys(cues.WEAK_CODE_CUES, "weak"), **dict.fromkeys(cues.STRONG_CODE_CUES, "strong")},
 )
 _DECOY_LABELS = WordList(
     [w for words in cues.DECOY_LABELS.values() for w in words],
@@ -177,11 +176,14 @@ class _Scanner:
             return "price"
         if nxt in ".," and after[1:2].isdigit():
             return "date" if _DATE_AROUND_RE.fullmatch(self._number_around(start, end)) else "price"
-        if nxt in ":" and after[1:2].isdigit() or prev == ":" and before[-2:-1].isdigit():
+        digit_before = before[-2:-1].isdigit()
+        digit_after = after[1:2].isdigit()
+        if (nxt == ":" and digit_after) or (prev == ":" and digit_before):
             return "time"
-        if prev in "./-," and before[-2:-1].isdigit() or nxt in "/-" and after[1:2].isdigit():
-            return "date" if _DATE_AROUND_RE.fullmatch(self._number_around(start, end)) else "part of a longer number"
-        if prev == " " and before[-2:-1].isdigit() or nxt == " " and after[1:2].isdigit() and " " not in token:
+        if (prev in "./-," and digit_before) or (nxt in "/-" and digit_after):
+            is_date = _DATE_AROUND_RE.fullmatch(self._number_around(start, end))
+            return "date" if is_date else "part of a longer number"
+        if (prev == " " and digit_before) or (nxt == " " and digit_after and " " not in token):
             return "part of a longer number"
         digits = token.replace(" ", "").replace("-", "")
         if digits.isdigit():
@@ -216,7 +218,8 @@ class _Scanner:
         if i < len(self.cues) and self.cues[i][0] >= end:
             between = self.text[end : self.cues[i][0]]
             words = between.split()
-            if len(words) <= 3 and all(w.lower() in cues.COPULAS for w in words) and not _SENTENCE_END_RE.search(between):
+            fillers_only = len(words) <= 3 and all(w.lower() in cues.COPULAS for w in words)
+            if fillers_only and not _SENTENCE_END_RE.search(between):
                 return True
         return False
 
@@ -267,8 +270,10 @@ class _Scanner:
             return "postcode"  # CA 94107
         if _CITY_AFTER_RE.match(text[end : end + 20]) and ("," in line or "·" in line or "|" in line):
             return "postcode"  # 10243 Berlin, in an address line
-        if text[max(0, start - 2) : start] == ", " and not text[end:line_end].strip() and re.search(
-            r"\d", text[line_start : start - 2]
+        if (
+            text[max(0, start - 2) : start] == ", "
+            and not text[end:line_end].strip()
+            and re.search(r"\d", text[line_start : start - 2])
         ):
             return "postcode"  # ..., 13561 at the end of an address line
         return ""
@@ -291,14 +296,14 @@ class _Scanner:
         line_start = text.rfind("\n", 0, start) + 1
         line_end = text.find("\n", end)
         line_end = len(text) if line_end == -1 else line_end
-        alone = text[line_start:start].strip(" :*[](")  == "" and text[end:line_end].strip(" .:*[])") == ""
+        alone = text[line_start:start].strip(" :*[](") == "" and text[end:line_end].strip(" .:*[])") == ""
         i = bisect.bisect_left(self.cue_starts, start)
         score = 50.0
         reasons: list[str] = []
         found_cues: list[str] = []
         best = 0.0
         # The nearest cues before the token (a phrase like "verification code" can be two cues).
-        for c_start, c_end, word, strength in reversed(self.cues[max(0, i - 3) : i]):
+        for _, c_end, word, strength in reversed(self.cues[max(0, i - 3) : i]):
             if c_end > start:
                 continue
             gap = text[c_end:start]
@@ -310,7 +315,12 @@ class _Scanner:
                     rel, why = 70.0, f"right after the cue word '{word}'"
                 elif len(gap) <= (100 if strength == "strong" else 40):
                     rel, why = 40.0 - 0.4 * len(gap), f"after the cue word '{word}' on the same line"
-                elif strength == "strong" and len(gap) <= 200 and leftover and leftover[-1].lower() in cues.COPULAS:
+                elif (
+                    strength == "strong"
+                    and len(gap) <= 200
+                    and leftover[-1:]
+                    and leftover[-1].lower() in cues.COPULAS
+                ):
                     rel, why = 20.0, f"closes the sentence of the cue word '{word}' (\"... is {token}\")"
                 else:
                     continue
@@ -345,8 +355,15 @@ class _Scanner:
         reasons.append(shape)
         if self.source == "subject":
             score += 3
-        return CodeCandidate(value, score, self.source, start, _context(text, start, end),
-                             list(dict.fromkeys(reversed(found_cues))), reasons)
+        return CodeCandidate(
+            value,
+            score,
+            self.source,
+            start,
+            _context(text, start, end),
+            list(dict.fromkeys(reversed(found_cues))),
+            reasons,
+        )
 
 
 def _value_of(token: str) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+# fmt: off
 # --- code cues -----------------------------------------------------------------------------
 # Strong: the word names a code ("code", "OTP", "PIN", "TAN", "код", "验证码").
 STRONG_CODE_CUES = [
@@ -46,9 +47,11 @@ STRONG_CODE_CUES = [
     # ar
     "رمز", "الرمز", "كود", "كلمة المرور لمرة واحدة",
     # ja
-    "認証コード", "確認コード", "コード", "ワンタイムパスワード", "認証番号", "確認番号", "暗証番号", "パスコード",
+    "認証コード", "確認コード", "コード", "ワンタイムパスワード", "認証番号", "確認番号", "暗証番号",
+    "パスコード",
     # zh
-    "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "动态密码", "认证码", "確認碼", "确认码", "一次性密码",
+    "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "动态密码", "认证码", "確認碼", "确认码",
+    "一次性密码",
     # ko
     "인증번호", "인증 번호", "인증코드", "인증 코드", "확인 코드", "보안 코드", "코드", "일회용 비밀번호",
 ]
@@ -84,16 +87,20 @@ COPULAS = {
 # --- decoy labels: a number after one of these is not a one-time code ----------------------
 DECOY_LABELS = {
     "order number": [
-        "order", "orders", "order no", "order id", "invoice", "receipt", "reference", "ref", "ticket", "ticket id",
+        "order", "orders", "order no", "order id", "invoice", "receipt", "reference", "ref", "ticket",
+        "ticket id",
         "booking", "reservation", "confirmation number", "case", "pedido", "factura", "commande", "facture",
         "dossier", "bestellung", "bestellnummer", "rechnung", "auftrag", "ordine", "fattura", "pnr",
         "bestelling", "ordernummer", "zamówienie", "zamówienia", "sipariş", "sipariş numarası",
         "заказ", "заказа", "замовлення", "objednávka", "objednávky", "objednávku", "pesanan", "đơn hàng",
-        "mã đơn hàng", "注文", "注文番号", "ご注文番号", "订单", "订单编号", "訂單", "주문", "주문번호", "طلب",
-        "الطلب", "رقم الطلب", "ऑर्डर", "ऑर्डर आईडी", "ऑर्डर संख्या", "kode booking", "bokning", "n°", "nº", "№",
+        "mã đơn hàng", "注文", "注文番号", "ご注文番号", "订单", "订单编号", "訂單", "주문", "주문번호",
+        "طلب",
+        "الطلب", "رقم الطلب", "ऑर्डर", "ऑर्डर आईडी", "ऑर्डर संख्या", "kode booking", "bokning", "n°",
+        "nº", "№",
     ],
     "tracking number": [
-        "tracking", "tracking number", "shipment", "parcel", "package", "sendung", "sendungsnummer", "paket",
+        "tracking", "tracking number", "shipment", "parcel", "package", "sendung", "sendungsnummer",
+        "paket",
         "objeto", "rastreamento", "spedizione", "pakket", "przesyłka", "kargo", "посылка", "посилка",
         "zásilka", "försändelse", "快件", "运单", "運單", "awb", "resi", "vận đơn", "追跡番号", "取件码",
         "abholnummer", "packstation",
@@ -101,9 +108,11 @@ DECOY_LABELS = {
     "phone number": [
         "phone", "tel", "tel.", "telephone", "call", "call us", "fax", "mobile", "hotline", "helpline",
         "customer care", "customer service", "teléfono", "atención al cliente", "telefone", "ouvidoria",
-        "téléphone", "service client", "telefon", "kundenservice", "servicenummer", "telefono", "numero verde",
+        "téléphone", "service client", "telefon", "kundenservice", "servicenummer", "telefono",
+        "numero verde",
         "bel", "infolinia", "müşteri hizmetleri", "телефон", "тел", "служба поддержки", "контакт-центр",
-        "kundtjänst", "zákaznická linka", "linka", "cs", "tổng đài", "hotline:", "客服", "客服电话", "客服热线",
+        "kundtjänst", "zákaznická linka", "linka", "cs", "tổng đài", "hotline:", "客服", "客服电话",
+        "客服热线",
         "客服專線", "电话", "電話", "お問い合わせ", "고객센터", "خدمة العملاء", "هاتف", "ग्राहक सेवा",
         "डिलीवरी एजेंट", "tài xế", "派件员电话",
     ],
@@ -121,14 +130,16 @@ DECOY_LABELS = {
     ],
     "price": [
         "total", "amount", "price", "sum", "subtotal", "summe", "betrag", "gesamt", "importe", "montant",
-        "prix", "totale", "importo", "totaal", "bedrag", "kwota", "razem", "tutar", "toplam", "сумма", "сума",
+        "prix", "totale", "importo", "totaal", "bedrag", "kwota", "razem", "tutar", "toplam", "сумма",
+        "сума",
         "summa", "celkem", "částka", "jumlah", "tổng cộng", "số tiền", "राशि", "金额", "金額", "合計",
         "합계", "금액", "المبلغ",
     ],
 }
 # Words that make a "code" a discount code.
 PROMO_WORDS = [
-    "free", "trial", "offer", "premier mois", "offre", "essai", "gratuit", "promo", "promotion", "coupon", "voucher", "discount", "off", "sale", "save", "gift", "rabatt",
+    "free", "trial", "offer", "premier mois", "offre", "essai", "gratuit", "promo", "promotion", "coupon",
+    "voucher", "discount", "off", "sale", "save", "gift", "rabatt",
     "gutschein", "réduction", "remise", "promo code", "descuento", "cupón", "desconto", "cupom", "sconto",
     "buono", "korting", "rabat", "zniżka", "kupon", "indirim", "скидка", "промокод", "знижка", "rabattkod",
     "sleva", "diskon", "potongan", "giảm giá", "khuyến mãi", "छूट", "خصم", "割引", "クーポン", "优惠",
@@ -138,7 +149,8 @@ PROMO_WORDS = [
 # reference, a gift card.
 NON_LOGIN_CODE_WORDS = [
     "pickup", "pick-up", "collection", "locker", "booking", "gift card", "gift", "tracking", "parcel",
-    "abholcode", "abholung", "retrait", "recogida", "retirada", "ritiro", "afhaalcode", "odbioru", "odbioru:",
+    "abholcode", "abholung", "retrait", "recogida", "retirada", "ritiro", "afhaalcode", "odbioru",
+    "odbioru:",
     "teslim", "получения", "отримання", "uthämtning", "vyzvednutí", "取件", "取件码", "受取", "受け取り",
     "수령", "استلام", "पिकअप", "pengambilan", "nhận hàng",
 ]
@@ -154,10 +166,12 @@ VERIFY_LINK_WORDS = [
     "verify", "verification", "confirm", "confirmation", "activate", "activation", "validate", "magic link",
     "sign in", "sign-in", "log in", "login", "reset", "password", "set a new password", "get started",
     # es, pt
-    "verificar", "confirmar", "activar", "restablecer", "contraseña", "iniciar sesión", "acceder", "redefinir",
+    "verificar", "confirmar", "activar", "restablecer", "contraseña", "iniciar sesión", "acceder",
+    "redefinir",
     "senha", "ativar", "entrar", "validar",
     # fr
-    "vérifier", "valider", "confirmer", "activer", "réinitialiser", "mot de passe", "se connecter", "connexion",
+    "vérifier", "valider", "confirmer", "activer", "réinitialiser", "mot de passe", "se connecter",
+    "connexion",
     # de
     "bestätigen", "verifizieren", "aktivieren", "zurücksetzen", "passwort", "anmelden", "einloggen",
     # it
@@ -179,7 +193,8 @@ VERIFY_LINK_WORDS = [
     "登录", "驗證", "확인", "인증", "활성화", "재설정", "비밀번호", "로그인",
     # ar, hi, id, vi
     "تأكيد", "تفعيل", "إعادة تعيين", "كلمة المرور", "تسجيل الدخول", "सत्यापित", "पुष्टि", "सक्रिय",
-    "रीसेट", "पासवर्ड", "लॉग इन", "verifikasi", "konfirmasi", "aktivasi", "atur ulang", "kata sandi", "masuk",
+    "रीसेट", "पासवर्ड", "लॉग इन", "verifikasi", "konfirmasi", "aktivasi", "atur ulang", "kata sandi",
+    "masuk",
     "xác nhận", "xác minh", "kích hoạt", "đặt lại", "mật khẩu", "đăng nhập",
 ]
 VERIFY_URL_WORDS = re.compile(  # matched on the lower-cased path, query and fragment
@@ -188,8 +203,10 @@ VERIFY_URL_WORDS = re.compile(  # matched on the lower-cased path, query and fra
     r"herstel|aterstall|obnova|restore|recover"
 )
 UNSUBSCRIBE_WORDS = [
-    "unsubscribe", "opt out", "opt-out", "email preferences", "manage preferences", "abmelden", "abbestellen",
-    "désinscrire", "désinscription", "se désinscrire", "désabonner", "darse de baja", "cancelar suscripción",
+    "unsubscribe", "opt out", "opt-out", "email preferences", "manage preferences", "abmelden",
+    "abbestellen",
+    "désinscrire", "désinscription", "se désinscrire", "désabonner", "darse de baja",
+    "cancelar suscripción",
     "darme de baja", "descadastrar", "cancelar inscrição", "cancelar subscrição", "disiscriviti",
     "annulla iscrizione", "afmelden", "uitschrijven", "wypisz się", "wypisz", "abonelikten çık",
     "abonelik iptal", "отписаться", "відписатися", "avregistrera", "avsluta prenumeration",
@@ -200,12 +217,10 @@ UNSUBSCRIBE_URL_RE = re.compile(  # matched on the lower-cased URL
     r"unsub|opt-?out|abmelden|afmelden|desinscri|baja|wypisz|abonelik-iptal|unsubscribe|avregistr|"
     r"odhlasit|mailmagazine/stop"
 )
-TRACKING_URL_RE = re.compile(
-    r"(?:^|[./])(?:click|clicks|track|tracking|trk|ct|links?|email|e|mail|go|r|t|url|redirect|"
-    r"list-manage|mandrillapp|sendgrid|mailgun|mailchi|awstrack|safelinks|urldefense|hubspotlinks)\.|"
-    r"/(?:ls/click|wf/click|wf/open|c/|r/|track/click|track/open|click|redirect|url|out|away|ss/c|e3t|t/)",
-    re.IGNORECASE,
+# Query parameters in which click-tracking redirects carry their target.
+REDIRECT_PARAMS = (
+    "url", "u", "q", "redirect", "redirect_url", "redirect_uri", "target", "dest", "destination",
+    "link", "to", "r", "goto", "rurl", "href", "next",
 )
-REDIRECT_PARAMS = ("url", "u", "q", "redirect", "redirect_url", "redirect_uri", "target", "dest", "destination",
-                   "link", "to", "r", "goto", "rurl", "href", "next")
 ASSET_EXT_RE = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|bmp|ico|css|js|woff2?|ttf)(?:$|[?#])", re.IGNORECASE)
+# fmt: on

@@ -143,7 +143,7 @@ def _parse_flat(markup: str) -> HtmlDocument:
     try:
         scanner.feed(markup)
         scanner.close()
-    except Exception:  # noqa: BLE001, S110 - a best effort on broken markup: keep what was read
-        pass
+    except Exception:
+        pass  # a best effort on broken markup: keep what was read
     scanner._close_anchor()
     return HtmlDocument(_tidy("".join(scanner.parts)), scanner.anchors)

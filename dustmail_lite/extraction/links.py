@@ -24,11 +24,13 @@ _URL_RE = re.compile(r"https?://[^\s<>\"'`\]\[{}|\\^]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)>'\""
 _VERIFY_WORDS = WordList(cues.VERIFY_LINK_WORDS)
 _UNSUBSCRIBE_WORDS = WordList(cues.UNSUBSCRIBE_WORDS)
+# fmt: off
 _TRACKING_HOST_LABELS = {
     "click", "clicks", "track", "tracking", "trk", "ct", "link", "links", "email", "url", "redirect",
     "list-manage", "mandrillapp", "sendgrid", "mailgun", "mailchi", "awstrack", "safelinks", "urldefense",
     "hubspotlinks", "clicktime", "r", "go", "t", "e",
 }
+# fmt: on
 _TRACKING_PATH_RE = re.compile(
     r"^/(?:ls/click|wf/click|wf/open|c/|r/|t/|l/|e3t/|ss/c/|track/click|track|click|redirect|url|out|away)",
     re.IGNORECASE,
@@ -151,7 +153,12 @@ def _classify(link: LinkCandidate, image_only: bool) -> None:
     url_cue = cues.VERIFY_URL_WORDS.search(f"{path}?{query}#{fragment}")
     if (text_cues or url_cue) and _has_token(url):
         link.kind = "verification"
-        link.score = 45.0 + (30.0 if text_cues else 0.0) + (20.0 if url_cue else 0.0) + (5.0 if link.source == "html" else 0.0)
+        link.score = (
+            45.0
+            + (30.0 if text_cues else 0.0)
+            + (20.0 if url_cue else 0.0)
+            + (5.0 if link.source == "html" else 0.0)
+        )
         if text_cues:
             link.reasons.append("verification words in its text: " + ", ".join(dict.fromkeys(text_cues)))
         if url_cue:
@@ -216,7 +223,7 @@ def find_links(text: str, anchors: list[Anchor], limit: int = MAX_LINKS) -> list
         _classify(link, False)
         _merge(by_url, link)
     ranked = list(by_url.values())
-    ranked.sort(key=lambda l: (_KIND_ORDER[l.kind], -l.score, l.position))
+    ranked.sort(key=lambda link: (_KIND_ORDER[link.kind], -link.score, link.position))
     return ranked[:limit]
 
 
@@ -224,6 +231,8 @@ def _merge(by_url: dict[str, LinkCandidate], link: LinkCandidate) -> None:
     kept = by_url.get(link.url)
     if kept is None:
         by_url[link.url] = link
-    elif _KIND_ORDER[link.kind] < _KIND_ORDER[kept.kind] or (link.kind == kept.kind and link.score > kept.score):
+    elif _KIND_ORDER[link.kind] < _KIND_ORDER[kept.kind] or (
+        link.kind == kept.kind and link.score > kept.score
+    ):
         link.position = kept.position
         by_url[link.url] = link

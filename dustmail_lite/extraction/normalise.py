@@ -11,10 +11,12 @@ import unicodedata
 # The zero of each run of ten decimal digits worth reading in a mail: Arabic-Indic, Extended
 # Arabic-Indic (Persian, Urdu), Devanagari, Bengali, Gurmukhi, Gujarati, Tamil, Telugu, Kannada,
 # Malayalam, Thai, Lao, Tibetan, Myanmar, Khmer, Mongolian, full-width.
+# fmt: off
 _DIGIT_ZEROS = (
     0x0660, 0x06F0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66,
     0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x17E0, 0x1810, 0xFF10,
 )
+# fmt: on
 
 
 def _table() -> dict[int, int]:

@@ -53,7 +53,9 @@ class WordList:
         # not one per word. No capturing groups, so the engine can skip ahead by first characters.
         self.regex = re.compile(_trie_pattern(trie))
 
-    def finditer(self, lowered: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, str]]:
+    def finditer(
+        self, lowered: str, start: int = 0, end: int | None = None
+    ) -> Iterator[tuple[int, int, str]]:
         """(start, end, matched text) of each whole-word hit."""
         end = len(lowered) if end is None else end
         for match in self.regex.finditer(lowered, start, end):
