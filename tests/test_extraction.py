@@ -271,3 +271,19 @@ def test_code_dense_noise_is_bounded(noise):
 )
 def test_hostile_html_is_bounded(html):
     _check_bounded(details_of("", html=html))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    host=st.sampled_from(["click.mail.example", "shop.example", "u1.ct.sendgrid.net", "www.google.example"]),
+    path=st.sampled_from(["/ls/click", "/url", "/p/1", "/verify", "/c/abc"]),
+    name=st.sampled_from(["url", "u", "q", "redirect", "token", "next"]),
+    target=st.sampled_from(["https://app.example/x?t=1", "javascript:alert(1)", "//evil.example/",
+                            "http://a.example/", "data:text/html,x", "ftp://f.example/"]),
+)
+def test_unwrapping_never_invents_a_domain(host, path, name, target):
+    from urllib.parse import quote
+
+    url = f"https://{host}{path}?a=1&{name}={quote(target, safe='')}"
+    result = unwrap(url)
+    assert result == url or (result == target and target.startswith(("http://", "https://")))
