@@ -220,9 +220,15 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
     except (RecursionError, Exception):
         details["parse_error"] = "malformed MIME body; best-effort fields"
     details["attachments"] = attachments
+    try:
+        extraction = extract(subject, text, html)
+        details.update(extraction.as_details())
+        if not text and html:
+            text = extraction.html_text
+    except Exception:  # a fault in extraction must never cost the message
+        details["extraction_error"] = "codes and links could not be extracted"
     if not text and html:
         text = html_to_text(html)
-    details.update(extract(subject, text, html).as_details())
     return NewEmail(mail_from, subject, text, html, len(raw), raw, details)
 
 

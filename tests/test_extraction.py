@@ -287,3 +287,15 @@ def test_unwrapping_never_invents_a_domain(host, path, name, target):
     url = f"https://{host}{path}?a=1&{name}={quote(target, safe='')}"
     result = unwrap(url)
     assert result == url or (result == target and target.startswith(("http://", "https://")))
+
+
+def test_a_fault_in_extraction_never_costs_the_message(monkeypatch):
+    from dustmail_lite import mime
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(mime, "extract", broken)
+    email = mime.parse_message(b"Subject: hi\r\n\r\nYour code is 123456\r\n")
+    assert email.subject == "hi" and email.text.startswith("Your code")
+    assert email.details["codes"] == [] and email.details["extraction_error"]

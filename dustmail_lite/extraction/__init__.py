@@ -28,6 +28,7 @@ class Extraction:
     codes: list[CodeCandidate]
     decoys: list[Decoy]
     links: list[LinkCandidate]
+    html_text: str  # the whole HTML part as text ("" when it was longer than MAX_HTML)
 
     def as_details(self) -> dict[str, Any]:
         return {
@@ -39,15 +40,15 @@ class Extraction:
         }
 
 
-def extract(subject: str, text: str, html: str, html_text: str | None = None) -> Extraction:
+def extract(subject: str, text: str, html: str) -> Extraction:
     """Codes and links of one message. `text` may be the HTML's text when the mail has no text
     part; it is then searched once, as "html"."""
     anchors = []
+    html_text = ""
     if html:
         document = parse_html(html[:MAX_HTML])
         anchors = document.anchors
         html_text = document.text
-    html_text = html_text or ""
     text_source = "" if text == html_text else text
     sources = [
         ("subject", normalise((subject or "")[:1000])),
@@ -56,4 +57,5 @@ def extract(subject: str, text: str, html: str, html_text: str | None = None) ->
     ]
     codes, decoys = find_codes(sources)
     links = find_links(text or html_text, anchors)
-    return Extraction(codes[:MAX_CODES], decoys[:MAX_DECOYS], links)
+    complete_text = html_text if len(html) <= MAX_HTML else ""
+    return Extraction(codes[:MAX_CODES], decoys[:MAX_DECOYS], links, complete_text)
