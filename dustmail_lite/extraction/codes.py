@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import cues
+from .decoys import FILLER_RE, DecoyChecks
 from .wordlists import WordList, lower_same_length
 
 SCAN_LIMIT = 20_000  # characters of a body searched: codes sit near the top
@@ -24,12 +25,6 @@ _CUES = WordList(
     cues.STRONG_CODE_CUES + cues.WEAK_CODE_CUES,
     {**dict.fromkeys(cues.WEAK_CODE_CUES, "weak"), **dict.fromkeys(cues.STRONG_CODE_CUES, "strong")},
 )
-_DECOY_LABELS = WordList(
-    [w for words in cues.DECOY_LABELS.values() for w in words],
-    {w: kind for kind, words in cues.DECOY_LABELS.items() for w in words},
-)
-_PROMO = WordList(cues.PROMO_WORDS)
-_NON_LOGIN = WordList(cues.NON_LOGIN_CODE_WORDS)
 
 _TOKEN_RE = re.compile(
     r"[a-z]{2,10}(?:-[a-z]{2,10}){1,4}-[0-9]{2,6}"  # word code: glad-tiger-sleepy-8214
@@ -42,15 +37,6 @@ _TOKEN_RE = re.compile(
 # at a token's start and never backtracks: linear on a hostile run without spaces.
 _URL_STRIP_RE = re.compile(r"(?:https?|ftp)://\S+|www\.\S+", re.IGNORECASE)
 _ADDRESS_STRIP_RE = re.compile(r"(?<![^\s@])[^\s@]++@\S+")
-_DATE_AROUND_RE = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
-_FILLER_RE = re.compile(r"[\s:：=\-–—\[\]()（）「」『』【】\"'«»*.,،]+")
-_STATE_BEFORE_RE = re.compile(r"\b[A-Z]{2} $")
-_CITY_AFTER_RE = re.compile(r"^ [A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]{2,}")
-_CURRENCY_BEFORE_RE = re.compile(r"(?:" + cues.CURRENCY_RE.pattern + r")\s?$", re.IGNORECASE)
-_CURRENCY_AFTER_RE = re.compile(r"^\s?(?:" + cues.CURRENCY_RE.pattern + r")(?![^\W\d_])", re.IGNORECASE)
-# A word and a small number (SAVE10, WELCOME20): how discount codes are made, unlike random codes.
-_PROMO_SHAPE_RE = re.compile(r"^(?=[A-Z]*[AEIOUY])[A-Z]{4,}[0-9]{1,3}$")
-_SENTENCE_END_RE = re.compile(r"[.!?](?:\s|$)|[。！？\n]")
 _WINDOW_AFTER_CUE = 200
 _WINDOW_BEFORE_CUE = 40
 
@@ -91,11 +77,6 @@ def _blank(match: re.Match[str]) -> str:
     return " " * len(match.group(0))
 
 
-def _is_letter_or_digit(ch: str) -> bool:
-    """Latin, Cyrillic, Arabic... letters and digits; CJK and kana are not word-joining here."""
-    return ch.isalnum() and ch < "\u2e80"
-
-
 def _context(text: str, start: int, end: int) -> str:
     return " ".join(text[max(0, start - 60) : end + 30].split())
 
@@ -113,6 +94,7 @@ class _Scanner:
         self.source = source
         self.cues = [(s, e, w, _CUES.label(w)) for s, e, w in _CUES.finditer(self.lowered)]
         self.cue_starts = [c[0] for c in self.cues]
+        self.decoys = DecoyChecks(self.text, self.lowered, self.cues)
 
     def windows(self) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
@@ -143,7 +125,7 @@ class _Scanner:
                 value = _value_of(token)
                 if value is None:
                     continue
-                why = self.decoy(token, start, end)
+                why = self.decoys.check(token, start, end)
                 if why is not None:
                     if why:
                         decoys.append(Decoy(token, self.source, _context(self.text, start, end), why))
@@ -153,142 +135,6 @@ class _Scanner:
                     found.append(candidate)
         return found, decoys
 
-    # --- decoys --------------------------------------------------------------------------
-
-    def decoy(self, token: str, start: int, end: int) -> str | None:
-        """Why this token is not a code ("" when it is simply not a token), or None."""
-        text = self.text
-        before = text[max(0, start - 3) : start]
-        after = text[end : end + 3]
-        prev = before[-1:] or " "
-        nxt = after[:1] or " "
-        if _is_letter_or_digit(prev) or _is_letter_or_digit(nxt) or nxt in "_" or prev in "_":
-            return "part of a longer number" if (prev.isdigit() or nxt.isdigit()) else ""
-        if prev in "#№" or before.lower().endswith(("n°", "nº", "no.", "nr.")):
-            return "order number"
-        if prev == "+" or before.endswith("+ ") or (prev == "(" and token[:1] == "0"):
-            return "phone number"
-        if nxt == "%":
-            return "percentage"
-        if _CURRENCY_BEFORE_RE.search(text[max(0, start - 5) : start]) or _CURRENCY_AFTER_RE.search(
-            text[end : end + 6]
-        ):
-            return "price"
-        if nxt in ".," and after[1:2].isdigit():
-            return "date" if _DATE_AROUND_RE.fullmatch(self._number_around(start, end)) else "price"
-        digit_before = before[-2:-1].isdigit()
-        digit_after = after[1:2].isdigit()
-        if (nxt == ":" and digit_after) or (prev == ":" and digit_before):
-            return "time"
-        if (prev in "./-," and digit_before) or (nxt in "/-" and digit_after):
-            is_date = _DATE_AROUND_RE.fullmatch(self._number_around(start, end))
-            return "date" if is_date else "part of a longer number"
-        if (prev == " " and digit_before) or (nxt == " " and digit_after and " " not in token):
-            return "part of a longer number"
-        digits = token.replace(" ", "").replace("-", "")
-        if digits.isdigit():
-            if "-" in token:
-                if _DATE_AROUND_RE.fullmatch(token):
-                    return "date"
-                groups = token.split("-")
-                if len(groups) > 3 or not all(2 <= len(g) <= 4 for g in groups) or len(digits) < 6:
-                    return "phone number"
-            if len(digits) == 4 and 1900 <= int(digits) <= 2100 and not self._direct_cue(start, end):
-                return "year"
-        label = self._label_before(start)
-        if label:
-            return label
-        postcode = self._postcode(token, start, end)
-        if postcode:
-            return postcode
-        if self._promo_near(start, end) or _PROMO_SHAPE_RE.match(token):
-            return "discount code"
-        non_login = self._non_login_code(start)
-        if non_login:
-            return non_login
-        return None
-
-    def _direct_cue(self, start: int, end: int) -> bool:
-        """A cue right before ("code: 2025") or right after ("1903 is your OTP") the token."""
-        i = bisect.bisect_left(self.cue_starts, start)
-        if i > 0 and self.cues[i - 1][1] <= start:
-            gap = self.text[self.cues[i - 1][1] : start]
-            if len(gap) <= 12 and re.fullmatch(r"[\s:：=]*[:：][\s]*", gap):
-                return True
-        if i < len(self.cues) and self.cues[i][0] >= end:
-            between = self.text[end : self.cues[i][0]]
-            words = between.split()
-            fillers_only = len(words) <= 3 and all(w.lower() in cues.COPULAS for w in words)
-            if fillers_only and not _SENTENCE_END_RE.search(between):
-                return True
-        return False
-
-    def _non_login_code(self, start: int) -> str:
-        """A cue that names another kind of code: "Kod odbioru", "pickup code", "gift card code"."""
-        i = bisect.bisect_left(self.cue_starts, start)
-        if i == 0:
-            return ""
-        c_start, c_end, _, _ = self.cues[i - 1]
-        if start - c_end > 30:
-            return ""
-        around = self.lowered[max(0, c_start - 20) : min(start, c_end + 20)]
-        return "pickup, booking or gift code" if _NON_LOGIN.search(around) else ""
-
-    def _number_around(self, start: int, end: int) -> str:
-        lo, hi = start, end
-        while lo > 0 and (self.text[lo - 1].isdigit() or self.text[lo - 1] in "./-") and start - lo < 12:
-            lo -= 1
-        while hi < len(self.text) and (self.text[hi].isdigit() or self.text[hi] in "./-") and hi - end < 12:
-            hi += 1
-        return self.text[lo:hi].strip("./-")
-
-    def _label_before(self, start: int) -> str:
-        """A decoy label (order, phone, card...) shortly before on the line, with no cue after it."""
-        line_start = self.text.rfind("\n", 0, start) + 1
-        lo = max(line_start, start - 40)
-        last = None
-        for hit in _DECOY_LABELS.finditer(self.lowered, lo, start):
-            last = hit
-        if last is None:
-            return ""
-        label_end = last[1]
-        i = bisect.bisect_left(self.cue_starts, label_end)
-        if i < len(self.cues) and self.cues[i][0] < start:
-            return ""  # "Order confirmation code: ..." - the cue is nearer
-        if re.search(r"\d", self.text[label_end:start]):
-            return ""  # the label names the number in between: "account 2000123456/2010: 63817204"
-        return _DECOY_LABELS.label(last[2])
-
-    def _postcode(self, token: str, start: int, end: int) -> str:
-        if not token.isdigit() or not 4 <= len(token) <= 6:
-            return ""
-        text = self.text
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        line = text[line_start : line_end if line_end != -1 else len(text)]
-        if _STATE_BEFORE_RE.search(text[max(line_start, start - 4) : start]):
-            return "postcode"  # CA 94107
-        if _CITY_AFTER_RE.match(text[end : end + 20]) and ("," in line or "·" in line or "|" in line):
-            return "postcode"  # 10243 Berlin, in an address line
-        if (
-            text[max(0, start - 2) : start] == ", "
-            and not text[end:line_end].strip()
-            and re.search(r"\d", text[line_start : start - 2])
-        ):
-            return "postcode"  # ..., 13561 at the end of an address line
-        return ""
-
-    def _promo_near(self, start: int, end: int) -> bool:
-        """A discount word in the token's sentence."""
-        lo = max(0, start - 60)
-        hi = min(len(self.text), end + 40)
-        for previous in _SENTENCE_END_RE.finditer(self.text, lo, start):
-            lo = previous.end()
-        following = _SENTENCE_END_RE.search(self.text, end, hi)
-        if following is not None:
-            hi = following.start()
-        return any(True for _ in _PROMO.finditer(self.lowered, lo, hi))
-
     # --- ranking -------------------------------------------------------------------------
 
     def rate(self, token: str, value: str, start: int, end: int) -> CodeCandidate | None:
@@ -297,53 +143,10 @@ class _Scanner:
         line_end = text.find("\n", end)
         line_end = len(text) if line_end == -1 else line_end
         alone = text[line_start:start].strip(" :*[](") == "" and text[end:line_end].strip(" .:*[])") == ""
-        i = bisect.bisect_left(self.cue_starts, start)
-        score = 50.0
-        reasons: list[str] = []
-        found_cues: list[str] = []
-        best = 0.0
-        # The nearest cues before the token (a phrase like "verification code" can be two cues).
-        for _, c_end, word, strength in reversed(self.cues[max(0, i - 3) : i]):
-            if c_end > start:
-                continue
-            gap = text[c_end:start]
-            newlines = gap.count("\n")
-            bonus = 10.0 if strength == "strong" else 0.0
-            if newlines == 0:
-                leftover = _FILLER_RE.sub(" ", gap).split()
-                if all(w.lower() in cues.COPULAS for w in leftover):
-                    rel, why = 70.0, f"right after the cue word '{word}'"
-                elif len(gap) <= (100 if strength == "strong" else 40):
-                    rel, why = 40.0 - 0.4 * len(gap), f"after the cue word '{word}' on the same line"
-                elif (
-                    strength == "strong"
-                    and len(gap) <= 200
-                    and leftover[-1:]
-                    and leftover[-1].lower() in cues.COPULAS
-                ):
-                    rel, why = 20.0, f"closes the sentence of the cue word '{word}' (\"... is {token}\")"
-                else:
-                    continue
-            elif alone and newlines <= 3 and len(gap) <= 200:
-                rel, why = 55.0 - 4 * (newlines - 1), f"on its own line below the cue word '{word}'"
-            else:
-                continue
-            if rel + bonus > best:
-                best = rel + bonus
-                reasons[:] = [why]
-            found_cues.append(word)
-        if i < len(self.cues):
-            c_start, c_end, word, strength = self.cues[i]
-            gap = text[end:c_start]
-            if c_start >= end and "\n" not in gap and len(gap) <= 40:
-                rel = 40.0 - 0.5 * len(gap) + (10.0 if strength == "strong" else 0.0)
-                if rel > best:
-                    best = rel
-                    reasons[:] = [f"before the cue word '{word}' on the same line"]
-                found_cues.append(word)
+        best, reasons, found_cues = self._cue_relation(token, start, end, alone)
         if best <= 0:
             return None
-        score += best
+        score = 50.0 + best
         if alone:
             score += 10
             reasons.append("on a line of its own")
@@ -355,15 +158,57 @@ class _Scanner:
         reasons.append(shape)
         if self.source == "subject":
             score += 3
-        return CodeCandidate(
-            value,
-            score,
-            self.source,
-            start,
-            _context(text, start, end),
-            list(dict.fromkeys(reversed(found_cues))),
-            reasons,
-        )
+        cue_words = list(dict.fromkeys(reversed(found_cues)))
+        return CodeCandidate(value, score, self.source, start, _context(text, start, end), cue_words, reasons)
+
+    def _cue_relation(
+        self, token: str, start: int, end: int, alone: bool
+    ) -> tuple[float, list[str], list[str]]:
+        """How strongly the nearest cue words name this token: (score, why, the cues)."""
+        text = self.text
+        i = bisect.bisect_left(self.cue_starts, start)
+        best = 0.0
+        reasons: list[str] = []
+        found_cues: list[str] = []
+        # The nearest cues before the token (a phrase like "verification code" can be two cues).
+        for _, c_end, word, strength in reversed(self.cues[max(0, i - 3) : i]):
+            if c_end > start:
+                continue
+            gap = text[c_end:start]
+            relation = _relation_before(gap, word, strength, token, alone)
+            if relation is None:
+                continue
+            rel, why = relation
+            if rel > best:
+                best, reasons = rel, [why]
+            found_cues.append(word)
+        if i < len(self.cues):
+            c_start, _, word, strength = self.cues[i]
+            gap = text[end:c_start]
+            if c_start >= end and "\n" not in gap and len(gap) <= 40:
+                rel = 40.0 - 0.5 * len(gap) + (10.0 if strength == "strong" else 0.0)
+                if rel > best:
+                    best, reasons = rel, [f"before the cue word '{word}' on the same line"]
+                found_cues.append(word)
+        return best, reasons, found_cues
+
+
+def _relation_before(gap: str, word: str, strength: str, token: str, alone: bool) -> tuple[float, str] | None:
+    """Score and reason of a cue word standing `gap` before the token, or None if too far."""
+    bonus = 10.0 if strength == "strong" else 0.0
+    newlines = gap.count("\n")
+    if newlines:
+        if alone and newlines <= 3 and len(gap) <= 200:
+            return 55.0 - 4 * (newlines - 1) + bonus, f"on its own line below the cue word '{word}'"
+        return None
+    leftover = FILLER_RE.sub(" ", gap).split()
+    if all(w.lower() in cues.COPULAS for w in leftover):
+        return 70.0 + bonus, f"right after the cue word '{word}'"
+    if len(gap) <= (100 if strength == "strong" else 40):
+        return 40.0 - 0.4 * len(gap) + bonus, f"after the cue word '{word}' on the same line"
+    if strength == "strong" and len(gap) <= 200 and leftover[-1].lower() in cues.COPULAS:
+        return 20.0 + bonus, f"closes the sentence of the cue word '{word}' (\"... is {token}\")"
+    return None
 
 
 def _value_of(token: str) -> str | None:
