@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from dnsserver import DnsServer
 from helpers import require_tool
+from webui import axe_source, axe_violations  # noqa: F401 (axe_source is a fixture)
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).parent / "screenshots"
@@ -246,7 +247,7 @@ def test_dashboard_can_be_moved_or_turned_off(make_live, make_harness):
     assert off.http.get("/api/v1/health").status_code == 200
 
 
-def test_email_view_explains_its_code(live, page_for):
+def test_email_view_explains_its_code(live, page_for, axe_source):  # noqa: F811
     page = page_for(live)
     key = live.key("carol")
     inbox = live.create_inbox(key)
@@ -265,4 +266,5 @@ def test_email_view_explains_its_code(live, page_for):
     assert "Why this code?" in why and "4821" in why and "clave" in why
     assert "left out: date" in why and "left out: phone number" in why
     shot(page, "5-why-this-code")
+    assert axe_violations(page, axe_source) == []  # the disclosure open, light scheme
     assert page.console_errors == []
