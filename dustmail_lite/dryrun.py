@@ -13,6 +13,23 @@ from typing import Any
 from .mime import Limits, MessageRefused, check_limits, parse_message
 
 _MBOX_FROM = re.compile(rb"^From [^\r\n]*\r?\n")
+_MAIL_FIELDS = {
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "received",
+    "return-path",
+    "sender",
+    "reply-to",
+    "delivered-to",
+    "x-original-to",
+}
 _HEADER_FIELD = re.compile(rb"^[!-9;-~]+[ \t]*:")  # a field name: printable ASCII but ':'
 
 
@@ -51,6 +68,12 @@ def dry_run(raw: bytes, limits: Limits) -> dict[str, Any]:
     details = email.details
     if details.get("parse_error") == "unparseable message" or not details.get("headers"):
         raise MalformedMessage("The message could not be parsed: no readable header fields.")
+    if not any(h["name"].lower() in _MAIL_FIELDS for h in details["headers"]):
+        # Syntactically a header ("[{'a'": ...), but nothing a mail carries: JSON, a log line.
+        raise MalformedMessage(
+            "The message has none of the header fields of a mail (From, To, Subject, Date, "
+            "Message-ID, MIME-Version, Content-Type, Received)."
+        )
     data: dict[str, Any] = {
         "from": email.mail_from,
         "subject": email.subject,

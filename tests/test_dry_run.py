@@ -71,7 +71,11 @@ def test_dry_run_is_size_limited_like_smtp(make_live):
 def test_malformed_messages_get_a_clear_422_and_nothing_is_stored(live):
     key = live.key("dev")
     inbox = live.create_inbox(key)
-    for body in (b"", b"   \r\n", b"just some words, no header\r\n", b"\r\n\r\nbody only", b"\x00\x01\x02binary"):
+    malformed = (
+        b"", b"   \r\n", b"just some words, no header\r\n", b"\r\n\r\nbody only", b"\x00\x01\x02binary",
+        b"[{'': 1}, []]", b'{"subject": "json, not a message"}', b"X-Only-Custom: 1\r\n\r\nbody\r\n",
+    )
+    for body in malformed:
         body_json = assert_error(post(live, key, body), 422, "malformed_message")
         assert "message" in body_json["error"]["message"] or "body" in body_json["error"]["message"]
     got = live.http.get(f"/api/v1/inbox/{inbox['id']}", headers=live.auth(key)).json()
