@@ -299,3 +299,14 @@ def test_a_fault_in_extraction_never_costs_the_message(monkeypatch):
     email = mime.parse_message(b"Subject: hi\r\n\r\nYour code is 123456\r\n")
     assert email.subject == "hi" and email.text.startswith("Your code")
     assert email.details["codes"] == [] and email.details["extraction_error"]
+
+
+def test_a_huge_html_part_is_read_by_the_tokenizer_that_lets_the_loop_run():
+    from dustmail_lite.extraction import html as html_module
+
+    big = "<p>Your code is 482913</p>" + "<div><a href='https://x.example/p'>x</a></div>" * 30_000
+    assert len(big) > html_module.MAX_LEXBOR
+    document = html_module.parse_html(big)
+    assert document.text.startswith("Your code is 482913")
+    assert len(document.anchors) == html_module.MAX_ANCHORS
+    assert document == html_module._parse_flat(big)

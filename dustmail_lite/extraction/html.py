@@ -25,6 +25,9 @@ MAX_ANCHORS = 1000
 # minutes), so deeply nested markup goes through the standard library's flat tokenizer. Below
 # 4,000 "<" no nesting can cost much, and the depth is not even measured.
 MAX_DEPTH = 256
+# lexbor holds the GIL while it parses (10 MB: ~0.1 s), which would stall the event loop even
+# from a worker thread; past 1 MB the pure-Python tokenizer, which lets the loop run, is used.
+MAX_LEXBOR = 1024 * 1024
 _TAGS_BEFORE_DEPTH_CHECK = 4000
 _TAG_START_RE = re.compile(
     r"<(/?)(?!(?:area|base|br|col|embed|hr|img|input|link|meta|source|track|wbr)\b)[a-zA-Z]", re.IGNORECASE
@@ -46,7 +49,9 @@ class HtmlDocument:
 
 
 def parse_html(markup: str) -> HtmlDocument:
-    if markup.count("<") > _TAGS_BEFORE_DEPTH_CHECK and _max_depth(markup) > MAX_DEPTH:
+    if len(markup) > MAX_LEXBOR or (
+        markup.count("<") > _TAGS_BEFORE_DEPTH_CHECK and _max_depth(markup) > MAX_DEPTH
+    ):
         return _parse_flat(markup)
     tree = LexborHTMLParser(_BLOCK_TAG_RE.sub(_BREAK + "<", markup))
     tree.strip_tags(_SKIP_TAGS)
