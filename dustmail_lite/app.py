@@ -26,7 +26,7 @@ from .domains import Domains
 from .events import EventHub
 from .inboxes import InboxService
 from .limits import check_open_mail_drop
-from .mcp import McpEndpoint
+from .mcp import mcp_endpoint
 from .mime import Limits
 from .quota import Quotas
 from .security_headers import SecurityHeaders
@@ -53,7 +53,7 @@ class Server:
             config.smtp, Limits.from_config(config), self.store, self.domains, self.inboxes, self.quotas
         )
         self.smtp = SmtpServer(config.smtp, self.ingest)
-        self.mcp = McpEndpoint(self.api.auth)
+        self.mcp = mcp_endpoint(self.api.auth)
         self.tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:

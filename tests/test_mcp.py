@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -304,3 +306,36 @@ def test_a_giant_link_is_cut_short():
     seen = visible_html('<a href="https://x.example">' + "ab." * 300_000 + "</a>")
     (link,) = seen.links
     assert len(link[1]) == 300 and link_warning(*link) is not None
+
+
+BLOCK_THE_SDK = """
+import sys, tempfile, pathlib
+from importlib.abc import MetaPathFinder
+
+class NoMcp(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "mcp" or name.startswith("mcp."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, NoMcp())
+from starlette.testclient import TestClient
+from dustmail_lite.app import create_app
+from dustmail_lite.config import from_dict
+
+folder = pathlib.Path(tempfile.mkdtemp())
+config = from_dict({"storage": {"path": str(folder / "db")}, "http": {"port": 0}, "smtp": {"port": 0}})
+with TestClient(create_app(config)) as client:
+    r = client.post("/mcp", json={})
+    print(r.status_code, r.json()["error"]["code"], r.json()["error"]["message"])
+    print(client.get("/api/v1/health").status_code)
+"""
+
+
+def test_without_the_mcp_extra_the_rest_runs_and_mcp_says_how_to_get_it():
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_THE_SDK], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    status, answer = result.stdout.strip().splitlines()
+    assert status.startswith("501 mcp_unavailable ") and "dustmail-lite[mcp]" in status
+    assert answer == "200"
