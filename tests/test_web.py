@@ -244,3 +244,24 @@ def test_dashboard_can_be_moved_or_turned_off(make_live, make_harness):
     off = make_harness(web={"enabled": False})
     assert off.http.get("/").status_code == 404
     assert off.http.get("/api/v1/health").status_code == 200
+
+
+def test_sub_address_tag_is_shown_and_searchable(live, page_for):
+    page = page_for(live)
+    key = live.key("tagger", "premium")
+    inbox = live.create_inbox(key, username="ana")
+    live.send("ana+newsletter@dustmail.test", subject="From the shop")
+    live.send("ana@dustmail.test", subject="Untagged")
+    sign_in(page, key)
+    page.goto(f"/#/inbox/{inbox['id']}")
+    page.wait_for_selector("#email-list li >> nth=1")
+    assert page.locator("#email-list .tag").all_inner_texts() == ["+newsletter"]
+    page.fill("#search", "+newsletter")
+    page.wait_for_function("document.querySelectorAll('#email-list li').length === 1")
+    assert "From the shop" in page.inner_text("#email-list")
+    page.click("#email-list li")
+    page.wait_for_selector("#view-email:not([hidden])")
+    page.wait_for_selector("#email-tag:not([hidden])")
+    assert page.inner_text("#email-tag") == "+newsletter" and page.inner_text("#email-tls") == "no TLS"
+    shot(page, "7-tagged-email")
+    assert page.console_errors == []
