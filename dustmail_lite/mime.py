@@ -138,7 +138,7 @@ def decode_encoded_words(text: str) -> str:
     run: list[bytes] = []
     position = 0
     for match in _ENCODED_WORD.finditer(text):
-        between = text[position:match.start()]
+        between = text[position : match.start()]
         charset, encoding, payload = match.groups()
         charset = charset.split("*")[0].lower()
         try:
@@ -249,7 +249,7 @@ def is_attached_message(content_type: str) -> bool:
 
 
 def classify(part: Message) -> str:
-    """"text", "html" or "attachment" (see the module docstring)."""
+    """ "text", "html" or "attachment" (see the module docstring)."""
     content_type = part.get_content_type()
     if is_attached_message(content_type) or _disposition(part) == "attachment":
         return "attachment"
@@ -310,13 +310,15 @@ def part_bytes(part: Message) -> bytes:
         payload = part.get_payload(decode=True)
         return payload if isinstance(payload, bytes) else b""
     buffer = io.BytesIO()
-    generator = email.generator.BytesGenerator(buffer, mangle_from_=False, maxheaderlen=0, policy=_CRLF_POLICY)
+    generator = email.generator.BytesGenerator(
+        buffer, mangle_from_=False, maxheaderlen=0, policy=_CRLF_POLICY
+    )
     generator.flatten(part)
     data = buffer.getvalue()
     if data.startswith(b"\r\n"):
         return data[2:]
     end = data.find(b"\r\n\r\n")
-    return data[end + 4:] if end >= 0 else b""
+    return data[end + 4 :] if end >= 0 else b""
 
 
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')

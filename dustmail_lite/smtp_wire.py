@@ -85,7 +85,7 @@ def _split_lines(chunk: bytes, continued: bool) -> tuple[bytes, bool]:
     start = 0
     stuffed = not continued  # a line after LF or CRLF; no sender stuffs a dot after a lone CR
     for match in _LINE_END.finditer(chunk):
-        line = chunk[start:match.start()]
+        line = chunk[start : match.start()]
         if stuffed and line[:1] == b".":
             line = line[1:]
         out += line + CRLF
