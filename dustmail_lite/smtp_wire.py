@@ -23,6 +23,7 @@ CRLF = b"\r\n"
 # A line end: CRLF or LF (with any stray CRs before it: "\r\r\n" is one end, as sent by
 # clients that converted line ends twice), or a lone CR.
 _LINE_END = re.compile(rb"\r*\n|\r")
+_YIELD_EVERY = 64 * 1024  # bytes read between two turns given to the rest of the event loop
 
 
 class DataState(enum.Enum):
@@ -48,6 +49,7 @@ async def read_data(reader: asyncio.StreamReader, size_limit: int | None) -> Dat
     after_crlf = True  # the DATA command line itself ended with CRLF
     mid_line = False  # the previous read stopped inside an overlong line
     tail = b""  # the last byte drained from it
+    read = 0
     while True:
         try:
             chunk = await reader.readuntil(b"\n")
@@ -64,6 +66,10 @@ async def read_data(reader: asyncio.StreamReader, size_limit: int | None) -> Dat
         if mid_line:  # the rest of a dropped line: its CR may have gone with the drained part
             chunk = tail + chunk
         lines, after_crlf = _split_lines(chunk, mid_line)
+        read += len(chunk)
+        if read >= _YIELD_EVERY:  # buffered lines never suspend readuntil: let others run
+            read = 0
+            await asyncio.sleep(0)
         if state is DataState.OK:
             out += lines
             if size_limit and len(out) > size_limit:
