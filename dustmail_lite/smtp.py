@@ -320,7 +320,7 @@ class IngestHandler:
         has no users to log in, and aiosmtpd would offer it once TLS is up."""
         session.host_name = hostname
         kept = [r for r in responses if not r.startswith("250-AUTH")]
-        return kept[:1] + ["250-PIPELINING"] + kept[1:]
+        return [*kept[:1], "250-PIPELINING", *kept[1:]]
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -458,7 +458,9 @@ class IngestHandler:
         for inbox in inboxes:
             groups.setdefault(tags.get(inbox.pk), []).append(inbox)
         deliveries = [
-            self.store.deliver(group, dataclasses.replace(email, details={**email.details, "tag": tag}), quotas)
+            self.store.deliver(
+                group, dataclasses.replace(email, details={**email.details, "tag": tag}), quotas
+            )
             for tag, group in groups.items()
         ]
         results = await asyncio.gather(*deliveries)

@@ -171,7 +171,7 @@ class EmailPreview(Model, kw_only=True):
     seq: Annotated[int, Meta(description="Grows with every stored email: newest first = largest")]
     received_at: Time
     tls: bool | UnsetType = UNSET  # with ?extended=1, as in Email
-    tag: str | None | UnsetType = UNSET
+    tag: str | UnsetType | None = UNSET
 
 
 # msgspec cannot describe a union of two untagged structs; the schema says it instead.
