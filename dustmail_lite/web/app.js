@@ -380,13 +380,15 @@ function addEmail(box, mail) {
   if (box.emails.some((e) => e.id === mail.id)) return false;
   if (box.query) {
     const q = box.query.toLowerCase();
-    if (![mail.subject, mail.from, mail.preview].some((f) => (f || "").toLowerCase().includes(q))) return false;
+    const fields = [mail.subject, mail.from, mail.preview, mail.tag && `+${mail.tag}`];
+    if (!fields.some((f) => (f || "").toLowerCase().includes(q))) return false;
     box.matches += 1;
   }
   const oldest = box.emails.length ? box.emails[box.emails.length - 1].seq : -1;
   if (box.next && mail.seq < oldest) return false;  // on a page not loaded yet
   const row = { id: mail.id, from: mail.from, subject: mail.subject, preview: mail.preview,
-    has_html: mail.has_html, size: mail.size, seq: mail.seq, received_at: mail.received_at };
+    has_html: mail.has_html, size: mail.size, seq: mail.seq, received_at: mail.received_at,
+    tls: mail.tls, tag: mail.tag };
   const at = box.emails.findIndex((e) => e.seq < mail.seq);
   if (at === -1) box.emails.push(row); else box.emails.splice(at, 0, row);
   return true;
