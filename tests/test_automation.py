@@ -278,7 +278,8 @@ def test_inbox_and_account_event_streams(live):
     [event] = results["inbox"]
     assert event["event"] == "email" and event["data"]["subject"] == "to a"
     assert set(event["data"]) == {"id", "inbox_id", "from", "subject", "received_at",
-                                  "preview", "has_html", "size", "seq", "email_count"}
+                                  "preview", "has_html", "size", "seq", "email_count", "tls", "tag"}
+    assert event["data"]["tls"] is False and event["data"]["tag"] is None  # plain SMTP, no +tag
     # Enough for a live view to add the row without asking: its place (seq), the new count.
     assert event["data"]["email_count"] == 1 and event["data"]["preview"].startswith("Hello there")
     assert [e["data"]["subject"] for e in results["account"]] == ["to b", "to a"]
