@@ -14,7 +14,7 @@ import orjson
 import pytest
 from test_e2e import ServeProcess
 
-from dustmail_lite.api import INBOX_VIEW_BODY_CHARS
+from dustmail_lite.api.present import INBOX_VIEW_BODY_CHARS
 
 
 def lines_of(unit: bytes, total: int, width: int = 996) -> bytes:
