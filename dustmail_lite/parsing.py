@@ -259,11 +259,18 @@ class _Worker:
     def _await_answer(self, job: _Job) -> NewEmail:
         assert self.proc is not None and self.proc.stdout is not None
         try:
-            answer = _read_response(self.proc.stdout, time.monotonic() + job.timeout)
+            # An answer is never much larger than its message (charset decoding at most
+            # triples it); a worker that announces more is treated as crashed.
+            limit = 4 * len(job.raw) + (1 << 20)
+            answer = _read_response(self.proc.stdout, time.monotonic() + job.timeout, limit)
         except TimeoutError:
             log.warning("parse of a %d-byte message ran past %gs: worker killed", len(job.raw), job.timeout)
             self._kill()
             return fallback_email(job.raw, job.envelope_from, job.limits, "timeout")
+        except ValueError:  # an answer that does not decode: the worker is not to be trusted
+            log.error("parser worker sent a malformed answer: worker killed")
+            self._kill()
+            return fallback_email(job.raw, job.envelope_from, job.limits, "worker_crashed")
         except EOFError:
             code = self._reap()
             log.error("parser worker died (exit %s) on a %d-byte message", code, len(job.raw))
@@ -326,10 +333,12 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _read_response(stream: IO[bytes], deadline: float) -> tuple[dict[str, Any], str, str]:
+def _read_response(stream: IO[bytes], deadline: float, limit: int) -> tuple[dict[str, Any], str, str]:
     fd = stream.fileno()
     head = _read_exact(fd, _RESPONSE.size, deadline)
     meta_len, text_len, html_len = _RESPONSE.unpack(head)
+    if meta_len + text_len + html_len > limit:
+        raise EOFError("answer too large")
     body = _read_exact(fd, meta_len + text_len + html_len, deadline)
     meta = orjson.loads(body[:meta_len])
     text = body[meta_len : meta_len + text_len].decode("utf-8")

@@ -314,3 +314,15 @@ def test_without_a_parser_worker_the_sender_gets_451_never_250(make_harness):
     assert refused.value.smtp_code == 451
     r = harness.http.get(f"/api/v1/inbox/{inbox['id']}", headers=harness.auth(key))
     assert r.json()["data"]["emails"] == []
+
+
+def test_an_answer_larger_than_any_message_could_give_is_refused():
+    """The parent trusts no length a worker announces: past 4x the message it is a crash."""
+    from dustmail_lite import parsing
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, parsing._RESPONSE.pack(10, 1 << 40, 0))
+    with open(read_end, "rb") as stream:
+        with pytest.raises(EOFError):
+            parsing._read_response(stream, time.monotonic() + 5, limit=4 * 1000 + (1 << 20))
+    os.close(write_end)
