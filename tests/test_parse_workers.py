@@ -326,3 +326,19 @@ def test_an_answer_larger_than_any_message_could_give_is_refused():
         with pytest.raises(EOFError):
             parsing._read_response(stream, time.monotonic() + 5, limit=4 * 1000 + (1 << 20))
     os.close(write_end)
+
+
+def test_markup_the_html_tokenizer_chokes_on_is_cut_off_by_the_budget(make_harness):
+    """A 60 KB run of unclosed "<a " sends the extraction engine's fallback tokenizer
+    (html.parser) into quadratic time: minutes. The worker is killed at the budget and the
+    message stored; the server never waits for it."""
+    harness = make_harness(smtp={"parse_timeout": "1s"})
+    key = harness.key()
+    inbox = harness.create_inbox(key)
+    raw = html_message("tag soup", lines_of(b"<a ", 60_000))
+    start = time.monotonic()
+    assert harness.send_raw(inbox["email"], raw) == {}
+    assert time.monotonic() - start < 30
+    email = only_email(harness, key, inbox["id"])
+    assert email["parse_error"] == "timeout" and email["subject"] == "tag soup"
+    assert raw_of(harness, key, inbox["id"], email["id"]) == raw
