@@ -342,3 +342,19 @@ def test_markup_the_html_tokenizer_chokes_on_is_cut_off_by_the_budget(make_harne
     email = only_email(harness, key, inbox["id"])
     assert email["parse_error"] == "timeout" and email["subject"] == "tag soup"
     assert raw_of(harness, key, inbox["id"], email["id"]) == raw
+
+
+def test_the_dry_run_parses_in_the_workers_within_the_budget(make_harness):
+    """POST /api/v1/extract with the same tag soup: answered after the budget, not minutes
+    later, and never on the event loop."""
+    harness = make_harness(smtp={"parse_timeout": "1s"})
+    key = harness.key()
+    raw = html_message("tag soup", lines_of(b"<a ", 60_000))
+    start = time.monotonic()
+    r = harness.http.post(
+        "/api/v1/extract", content=raw, headers={**harness.auth(key), "Content-Type": "message/rfc822"}
+    )
+    assert r.status_code == 200, r.text
+    assert time.monotonic() - start < 30
+    data = r.json()["data"]
+    assert data["parse_error"] == "timeout" and data["subject"] == "tag soup"
