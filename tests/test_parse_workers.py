@@ -12,6 +12,7 @@ import time
 
 import orjson
 import pytest
+from helpers import split_trace
 from test_e2e import ServeProcess
 
 from dustmail_lite.api.present import INBOX_VIEW_BODY_CHARS
@@ -57,9 +58,12 @@ def only_email(client, key, inbox_id):
 
 
 def raw_of(client, key, inbox_id, email_id) -> bytes:
+    """The stored message as received, without the trace header the server puts on top."""
     r = client.http.get(f"/api/v1/inbox/{inbox_id}/emails/{email_id}/raw", headers=client.auth(key))
     assert r.status_code == 200
-    return r.content
+    trace, message = split_trace(r.content)
+    assert trace.startswith(b"Received: from ")
+    return message
 
 
 def test_hostile_messages_in_flight_do_not_stall_the_api_or_ordinary_mail(tmp_path):
