@@ -32,6 +32,9 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "misnested formatting": lambda n: "<b><p><i>" * n,
     "nested tables": lambda n: "<table><tr><td>" * n,
     "an open script": lambda n: "<script>" + "</scrip" * n,
+    # balanced, so shallow: these stay with lexbor (adoption agency, foster parenting)
+    "misnested, balanced": lambda n: "<b><p></b></p>" * n,
+    "text in tables": lambda n: "<table>x<b>y</table>" * n,
 }
 # Past 4,000 "<" deeply nested markup routes to the fallback tokenizer: n and 4n both above it,
 # so a ratio compares one engine with itself (inputs without tags stay with lexbor).
