@@ -26,7 +26,8 @@ from .events import EventHub
 from .inboxes import InboxService
 from .mime import Limits
 from .smtp import IngestHandler, SmtpServer
-from .store import Store
+from .store import Store, StoredEmail
+from .webhooks import WebhookSender, email_payload
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,9 @@ class Server:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.events = EventHub()
-        self.store = Store.from_config(config, on_committed=self.events.publish_stored)
+        self.store = Store.from_config(config, on_committed=self._committed)
+        self.store.webhook_payload = email_payload(config.webhooks.public_url)
+        self.webhooks = WebhookSender(self.store, config.webhooks)
         self.domains = Domains.from_config(self.store, config)
         self.inboxes = InboxService(self.store, self.domains, config.plans)
         self.api = build_api(config, self.store, self.domains, self.events, self.inboxes)
@@ -49,8 +52,14 @@ class Server:
         self.smtp = SmtpServer(config.smtp, self.ingest)
         self.tasks: list[asyncio.Task[None]] = []
 
+    def _committed(self, stored: list[StoredEmail]) -> None:
+        """After each group commit: wake waiters and streams, and the webhook outbox."""
+        self.events.publish_stored(stored)
+        self.webhooks.wake()
+
     async def start(self) -> None:
         await self.store.open()
+        self.webhooks.start()
         owner = self.config.smtp.catch_all_owner
         if owner:
             account = await self.store.get_account(owner) or await self.store.ensure_account(owner)
@@ -70,6 +79,7 @@ class Server:
 
     async def stop(self) -> None:
         await self.smtp.stop()
+        await self.webhooks.stop()
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:

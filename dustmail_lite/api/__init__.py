@@ -39,6 +39,7 @@ def build_api(
         limits=Limits.from_config(config),
         http=config.http,
         wait=config.wait,
+        webhooks=config.webhooks,
         openapi=openapi_document(config, OPERATIONS),
     )
 

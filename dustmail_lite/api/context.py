@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import HttpConfig, WaitConfig
+from ..config import HttpConfig, WaitConfig, WebhooksConfig
 from ..domains import Domains
 from ..events import EventHub
 from ..inboxes import InboxService
@@ -24,4 +24,5 @@ class ApiContext:
     limits: Limits
     http: HttpConfig
     wait: WaitConfig
+    webhooks: WebhooksConfig
     openapi: dict[str, Any]  # the generated document, served as is

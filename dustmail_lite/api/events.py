@@ -11,8 +11,9 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from .. import store
 from ..config import Config, WaitConfig
-from ..events import Subscription
+from ..store import StoredEmail
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
@@ -24,28 +25,52 @@ from .routing import UUID_RE, Operation, Param, ok
 async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
     timeout = timeout_param(request, ctx.wait)
-    after_seq = 0
-    after = request.query_params.get("after")
-    if after is not None:
-        if not UUID_RE.match(after):
-            raise ApiError.of("invalid_after", "'after' must be the id of an email of this inbox.")
-        previous = await ctx.store.get_email(inbox, after)
-        if previous is None:
-            raise ApiError.of("email_not_found", "'after' names no email of this inbox.")
-        after_seq = previous.seq
+    after = await cursor_param(ctx, request, inbox)
+    claim = flag_param(request, "claim")
+
+    async def look() -> store.Email | None:
+        if claim:
+            return await ctx.store.claim_next(inbox, after)
+        return await ctx.store.email_after(inbox, after)
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     # Subscribe before looking, so a delivery between the two cannot be missed.
     with ctx.events.subscribe_inbox(inbox.id) as subscription:
-        email = await ctx.store.email_after(inbox, after_seq)
+        email = await look()
         while email is None:
             remaining = deadline - loop.time()
             if remaining <= 0 or await subscription.get(remaining) is None:
                 break
-            email = await ctx.store.email_after(inbox, after_seq)
+            email = await look()
     if email is None:
         return ok(caller, None, WaitMeta(rate_limit=caller.rate_limit, timed_out=True, timeout=timeout))
-    return ok(caller, email_detail(email, request), WaitMeta(rate_limit=caller.rate_limit, timed_out=False))
+    meta = WaitMeta(rate_limit=caller.rate_limit, timed_out=False, event_id=email.event_id)
+    return ok(caller, email_detail(email, request), meta)
+
+
+async def cursor_param(ctx: ApiContext, request: Request, inbox: store.Inbox, name: str = "after") -> int:
+    """`after`: an event id (a number) or, as before, the id of an email of this inbox."""
+    text = request.query_params.get(name)
+    if text is None:
+        return 0
+    if text.isdigit() and len(text) <= 18:
+        return int(text)
+    if not UUID_RE.match(text):
+        raise ApiError.of(
+            "invalid_after", f"'{name}' must be an event id or the id of an email of this inbox."
+        )
+    previous = await ctx.store.get_email(inbox, text)
+    if previous is None:
+        raise ApiError.of("email_not_found", f"'{name}' names no email of this inbox.")
+    return previous.event_id
+
+
+def flag_param(request: Request, name: str) -> bool:
+    text = request.query_params.get(name, "false").lower()
+    if text not in ("true", "false", "1", "0"):
+        raise ApiError.of("bad_request", f"'{name}' must be true or false.")
+    return text in ("true", "1")
 
 
 def timeout_param(request: Request, wait: WaitConfig) -> float:
@@ -62,36 +87,87 @@ def timeout_param(request: Request, wait: WaitConfig) -> float:
     return value
 
 
+def last_event_id(request: Request) -> int | None:
+    """Where a reconnecting client left off: the `Last-Event-ID` header (EventSource sends it
+    by itself), or `?last_event_id=` for a first connection that resumes."""
+    text = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    if text is None or text == "":
+        return None
+    text = text.strip()
+    if not text.isdigit() or len(text) > 18:
+        raise ApiError.of("invalid_after", "Last-Event-ID must be an event id (a number).")
+    return int(text)
+
+
 async def inbox_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
-    return event_stream(caller, ctx.events.subscribe_inbox(inbox.id), ctx.wait.keepalive)
+    return await event_stream(ctx, request, caller, inbox)
 
 
 async def account_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
-    return event_stream(caller, ctx.events.subscribe_account(caller.account_id), ctx.wait.keepalive)
+    return await event_stream(ctx, request, caller, None)
 
 
-def event_stream(caller: Caller, subscription: Subscription, keepalive: float) -> Response:
+def _event_text(email: store.Email | StoredEmail) -> str:
+    summary = EmailSummary(
+        id=email.id,
+        inbox_id=email.inbox_id,
+        from_=email.mail_from,
+        subject=email.subject,
+        received_at=timestamp(email.received_at),
+        event_id=email.event_id,
+    )
+    return f"id: {email.event_id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
+
+
+async def event_stream(
+    ctx: ApiContext, request: Request, caller: Caller, inbox: store.Inbox | None
+) -> Response:
+    """Events past the client's Last-Event-ID from the store, then live ones, each once.
+
+    The cursor is read before subscribing and the store replayed after: whatever commits in
+    between is in the replay, whatever commits later is in the queue; ids at or below the
+    last one sent are skipped. A reader that falls behind (its queue overflowed) is caught
+    up from the store the same way."""
+    resume = last_event_id(request)
+    cursor = resume if resume is not None else await ctx.store.last_event_id(caller.account_id)
+    if inbox is not None:
+        subscription = ctx.events.subscribe_inbox(inbox.id)
+    else:
+        subscription = ctx.events.subscribe_account(caller.account_id)
+    keepalive = ctx.wait.keepalive
+
+    async def replay(after: int) -> AsyncIterator[tuple[int, str]]:
+        while True:
+            batch = await ctx.store.events_after(caller.account_id, after, inbox, 500)
+            for email in batch:
+                after = email.event_id
+                yield after, _event_text(email)
+            if len(batch) < 500:
+                return
+
     async def stream() -> AsyncIterator[str]:
+        last = cursor
         try:
             yield "retry: 2000\n: connected\n\n"
+            catch_up = resume is not None
             while True:
+                if catch_up:
+                    subscription.drain()
+                    async for event_id, text in replay(last):
+                        last = event_id
+                        yield text
+                    catch_up = False
                 event = await subscription.get(keepalive)
                 if subscription.overflowed:
-                    # This reader fell behind and events were dropped: tell it to reload.
                     subscription.overflowed = False
-                    yield "event: resync\ndata: {}\n\n"
+                    catch_up = True  # events were dropped from the queue: read them from the store
+                    continue
                 if event is None:
                     yield ": keep-alive\n\n"
-                    continue
-                summary = EmailSummary(
-                    id=event.id,
-                    inbox_id=event.inbox_id,
-                    from_=event.mail_from,
-                    subject=event.subject,
-                    received_at=timestamp(event.received_at),
-                )
-                yield f"id: {event.id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
+                elif event.event_id > last:
+                    last = event.event_id
+                    yield _event_text(event)
         finally:
             subscription.close()
 
@@ -104,7 +180,14 @@ def _timeout_schema(config: Config) -> dict[str, Any]:
     return {"type": "number", "minimum": 0, "maximum": wait.max_timeout, "default": wait.default_timeout}
 
 
-_STREAM = "Server-Sent Events: `event: email` with an EmailSummary as data; comment lines as keep-alives."
+_STREAM = (
+    "Server-Sent Events: `event: email` with an EmailSummary as data and its event id as `id:`; "
+    "comment lines as keep-alives. A client that reconnects with `Last-Event-ID` (or "
+    "`?last_event_id=`) first gets every stored email past that id, then live ones: none missed, "
+    "none twice."
+)
+_CURSOR = {"type": "string", "description": "an event id (digits) or an email id (uuid)"}
+_RESUME = Param("last_event_id", "query", {"type": "integer", "minimum": 0})
 
 OPERATIONS = [
     Operation(
@@ -116,13 +199,17 @@ OPERATIONS = [
         description=(
             "Returns at once if such an email exists, else as soon as one is delivered. "
             "When `timeout` seconds pass first, the answer is 200 with `data: null` and "
-            "`meta.timed_out: true`: never mistaken for an email."
+            "`meta.timed_out: true`: never mistaken for an email. `after` is an event id or an "
+            "email id. With `claim=true` the answer is the oldest email nobody has claimed yet, "
+            "claimed for this caller atomically: parallel workers sharing one inbox each get "
+            "different emails, none twice."
         ),
         data=EmailDetail | None,
         meta=WaitMeta,
         params=(
-            Param("after", "query", {"type": "string", "format": "uuid"}),
+            Param("after", "query", _CURSOR),
             Param("timeout", "query", _timeout_schema),
+            Param("claim", "query", {"type": "boolean", "default": False}),
         ),
         errors=("inbox_not_found", "email_not_found", "invalid_after", "invalid_timeout"),
     ),
@@ -135,7 +222,8 @@ OPERATIONS = [
         description=_STREAM,
         reply="media",
         media_type="text/event-stream",
-        errors=("inbox_not_found",),
+        params=(_RESUME,),
+        errors=("inbox_not_found", "invalid_after"),
         stream=EmailSummary,
     ),
     Operation(
@@ -147,6 +235,8 @@ OPERATIONS = [
         description=_STREAM,
         reply="media",
         media_type="text/event-stream",
+        params=(_RESUME,),
+        errors=("invalid_after",),
         stream=EmailSummary,
     ),
 ]

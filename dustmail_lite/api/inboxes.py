@@ -9,6 +9,7 @@ from ..inboxes import InboxRefused
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
+from .events import cursor_param
 from .models import (
     Account,
     CreatedInboxMeta,
@@ -20,7 +21,7 @@ from .models import (
     InboxWithCount,
 )
 from .present import email_model, inbox_model, inbox_of, inbox_with_count
-from .routing import Operation, decode, done, json_object, ok, reject_unknown_fields
+from .routing import Operation, Param, decode, done, json_object, ok, reject_unknown_fields
 
 
 async def create_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Response:
@@ -47,9 +48,13 @@ async def list_inboxes(ctx: ApiContext, request: Request, caller: Caller) -> Res
 
 async def get_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
-    emails = await ctx.store.recent_emails(inbox, 100)
+    after = await cursor_param(ctx, request, inbox)
+    emails = await ctx.store.recent_emails(inbox, 100, after)
     view = InboxView(inbox=inbox_model(inbox), emails=[email_model(e) for e in emails])
-    return ok(caller, view, InboxViewMeta(rate_limit=caller.rate_limit, email_count=inbox.email_count))
+    meta = InboxViewMeta(rate_limit=caller.rate_limit, email_count=inbox.email_count)
+    if "after" in request.query_params:
+        meta.last_event_id = max((e.event_id for e in emails), default=after)
+    return ok(caller, view, meta)
 
 
 async def delete_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Response:
@@ -118,10 +123,11 @@ OPERATIONS = [
         INBOX,
         get_inbox,
         "getInbox",
-        "An inbox with its 100 most recent emails",
+        "An inbox with its 100 most recent emails (only those past `after`, when given)",
         data=InboxView,
         meta=InboxViewMeta,
-        errors=("inbox_not_found",),
+        params=(Param("after", "query", {"type": "string", "description": "an event id or an email id"}),),
+        errors=("inbox_not_found", "invalid_after", "email_not_found"),
     ),
     Operation(
         "DELETE",

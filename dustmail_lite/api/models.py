@@ -52,6 +52,16 @@ class AddDomain(Model, kw_only=True):
     invalid: ClassVar[tuple[str, str]] = ("invalid_domain", 'Body must be {"domain": "example.com"}.')
 
 
+class CreateWebhook(Model, kw_only=True, forbid_unknown_fields=True):
+    url: str
+    inbox_id: str | None = None
+
+    invalid: ClassVar[tuple[str, str]] = (
+        "invalid_webhook_url",
+        'Body must be {"url": "https://...", "inbox_id": optional}.',
+    )
+
+
 # --- meta --------------------------------------------------------------------------
 
 
@@ -76,11 +86,14 @@ class InboxListMeta(ResponseMeta, kw_only=True):
 
 class InboxViewMeta(ResponseMeta, kw_only=True):
     email_count: int
+    # The newest listed email's event id (else the `after` given): the next `after=`.
+    last_event_id: int | UnsetType = UNSET
 
 
 class WaitMeta(ResponseMeta, kw_only=True):
     timed_out: bool
     timeout: float | UnsetType = UNSET
+    event_id: int | UnsetType = UNSET  # the email's cursor, for the next `after=`
 
 
 class DomainListMeta(ResponseMeta, kw_only=True):
@@ -169,6 +182,34 @@ class EmailSummary(Model, kw_only=True):
     from_: str = msgspec.field(name="from")
     subject: str
     received_at: Time
+    event_id: int  # also the event's `id:`; per account, strictly increasing
+
+
+class Webhook(Model, kw_only=True):
+    id: str
+    url: str
+    inbox_id: Uuid | None  # null: every inbox of the account
+    created_at: Time
+    enabled: bool
+    disabled_at: Time | None
+    disabled_reason: str | None
+    failing_since: Time | None
+    pending: int  # deliveries not yet accepted by the receiver
+    secret: str | UnsetType = UNSET  # only in the answer to its creation
+
+
+class WebhookDelivery(Model, kw_only=True):
+    id: str  # the `webhook-id` header (the same on every retry)
+    email_id: Uuid
+    event_id: int
+    status: str  # pending, delivered, cancelled
+    attempts: int
+    created_at: Time
+    last_attempt_at: Time | None
+    last_status: int | None
+    last_error: str | None
+    next_attempt_at: Time | None  # when pending
+    delivered_at: Time | None
 
 
 class Health(Model, kw_only=True):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import domains, emails, events, inboxes
+from . import domains, emails, events, inboxes, webhooks
 from .meta import health, openapi
 from .routing import Operation
 
@@ -16,4 +16,5 @@ OPERATIONS: list[Operation] = [
     *events.OPERATIONS,
     *emails.OPERATIONS,
     *domains.OPERATIONS,
+    *webhooks.OPERATIONS,
 ]

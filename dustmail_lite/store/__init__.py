@@ -25,6 +25,8 @@ from .rows import (
     PurgeStats,
     ReceivingInbox,
     StoredEmail,
+    Webhook,
+    WebhookDelivery,
     now_ms,
 )
 from .sqlite import Store
@@ -45,5 +47,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredEmail",
+    "Webhook",
+    "WebhookDelivery",
     "now_ms",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import as_store_error
 from .rows import Inbox, NewEmail
@@ -21,6 +21,7 @@ class Delivery:
     email: NewEmail
     received_at: int
     future: asyncio.Future[list[str]]
+    event_ids: list[int] = field(default_factory=list)  # per inbox, set by the write
 
 
 WriteBatch = Callable[[list[Delivery]], Awaitable[list[list[str]]]]

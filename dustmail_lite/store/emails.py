@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
+
+import aiosqlite
 
 from .database import Database
 from .delivery import Delivery
@@ -11,7 +14,7 @@ from .rows import Email, Inbox, map_rows
 
 _EMAIL_SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
-    " e.size{details} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
+    " e.size, e.event_id{details} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
 )
 _SUMMARY = _EMAIL_SELECT.format(details="")
 _DETAILED = _EMAIL_SELECT.format(details=", e.details")
@@ -24,26 +27,34 @@ class EmailQueries(Database):
         rows = []
         ids_per_delivery: list[list[str]] = []
         arriving: dict[int, int] = {}
+        per_account: dict[int, int] = {}
         for delivery in batch:
             e = delivery.email
             details = json.dumps(e.details, separators=(",", ":"))
+            rcpt = " ".join(str(a) for a in e.details.get("to", []))
+            has_attachment = 1 if e.details.get("attachments") else 0
             ids = []
             for inbox in delivery.inboxes:
                 email_id = str(uuid.uuid4())
                 ids.append(email_id)
+                per_account[inbox.account_id] = per_account.get(inbox.account_id, 0) + 1
                 rows.append(
-                    (
+                    [
                         email_id,
                         inbox.pk,
+                        inbox.account_id,
+                        0,  # event_id, numbered below inside the transaction
                         delivery.received_at,
                         e.mail_from,
+                        rcpt,
                         e.subject,
                         e.text,
                         e.html,
                         e.size,
+                        has_attachment,
                         details,
                         e.raw,
-                    )
+                    ]
                 )
                 arriving[inbox.pk] = arriving.get(inbox.pk, 0) + 1
             ids_per_delivery.append(ids)
@@ -55,11 +66,14 @@ class EmailQueries(Database):
             if inbox.email_count + arriving[inbox.pk] > self.max_emails_per_inbox
         }
         async with self._transaction() as conn:
+            await self._number_events(conn, batch, rows, per_account)
             await conn.executemany(
-                "INSERT INTO emails (id, inbox_pk, received_at, mail_from, subject, text, html, size,"
-                " details, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO emails (id, inbox_pk, account_id, event_id, received_at, mail_from, rcpt,"
+                " subject, text, html, size, has_attachment, details, raw)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            await self._enqueue_webhooks(conn, batch, ids_per_delivery)
             for pk in crowded:
                 await conn.execute(
                     "DELETE FROM emails WHERE inbox_pk = ? AND seq <= (SELECT seq FROM emails"
@@ -68,9 +82,76 @@ class EmailQueries(Database):
                 )
         return ids_per_delivery
 
-    async def recent_emails(self, inbox: Inbox, limit: int = 100) -> list[Email]:
+    @staticmethod
+    async def _number_events(
+        conn: aiosqlite.Connection, batch: list[Delivery], rows: list[list[Any]], per_account: dict[int, int]
+    ) -> None:
+        """Each account's next event ids, in the order of the batch (one counter row per account)."""
+        next_id: dict[int, int] = {}
+        for account_id, count in per_account.items():
+            async with conn.execute(
+                "UPDATE accounts SET last_event_id = last_event_id + ? WHERE id = ? RETURNING last_event_id",
+                (count, account_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            assert row is not None, f"no account {account_id}"
+            next_id[account_id] = int(row[0]) - count + 1
+        position = 0
+        for delivery in batch:
+            delivery.event_ids = []
+            for inbox in delivery.inboxes:
+                event_id = next_id[inbox.account_id]
+                next_id[inbox.account_id] = event_id + 1
+                rows[position][3] = event_id
+                delivery.event_ids.append(event_id)
+                position += 1
+
+    async def _enqueue_webhooks(
+        self, conn: aiosqlite.Connection, batch: list[Delivery], ids: list[list[str]]
+    ) -> None:
+        """Hook for the webhook outbox (`WebhookQueries`): rows in this same transaction."""
+
+    async def email_by_cursor(self, inbox: Inbox, cursor: int) -> Email | None:
+        """The email of this inbox whose event id is `cursor`."""
+        row = await self._one(f"{_DETAILED} WHERE e.inbox_pk = ? AND e.event_id = ?", (inbox.pk, cursor))
+        return Email.from_row(row, with_details=True) if row else None
+
+    async def events_after(
+        self, account_id: int, after_event: int, inbox: Inbox | None = None, limit: int = 500
+    ) -> list[Email]:
+        """Stored emails of the account (or of one inbox) with an event id past `after_event`,
+        oldest first, without bodies' details: what an event stream replays."""
+        where = "e.account_id = ? AND e.event_id > ?"
+        params: list[Any] = [account_id, after_event]
+        if inbox is not None:
+            where = "e.inbox_pk = ? AND e.event_id > ?"
+            params = [inbox.pk, after_event]
+        rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.event_id LIMIT ?", (*params, limit))
+        return map_rows(Email, rows, skip=("details",))
+
+    async def claim_next(self, inbox: Inbox, after_event: int = 0) -> Email | None:
+        """The oldest unclaimed email of the inbox past `after_event`, marked claimed in the
+        same write transaction: two claimers never get the same email."""
+        async with (
+            self._transaction() as conn,
+            conn.execute(
+                "UPDATE emails SET claimed_at = ? WHERE seq = (SELECT seq FROM emails"
+                " WHERE inbox_pk = ? AND claimed_at IS NULL AND event_id > ? ORDER BY seq LIMIT 1)"
+                " RETURNING seq",
+                (self.now(), inbox.pk, after_event),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        found = await self._one(f"{_DETAILED} WHERE e.seq = ?", (row[0],))
+        return Email.from_row(found, with_details=True) if found else None
+
+    async def recent_emails(self, inbox: Inbox, limit: int = 100, after_event: int = 0) -> list[Email]:
+        """The newest emails of the inbox (only those past the cursor `after_event`)."""
         rows = await self._all(
-            f"{_SUMMARY} WHERE e.inbox_pk = ? ORDER BY e.seq DESC LIMIT ?", (inbox.pk, limit)
+            f"{_SUMMARY} WHERE e.inbox_pk = ? AND e.event_id > ? ORDER BY e.seq DESC LIMIT ?",
+            (inbox.pk, after_event, limit),
         )
         return map_rows(Email, rows, skip=("details",))
 
@@ -78,10 +159,11 @@ class EmailQueries(Database):
         row = await self._one(f"{_DETAILED} WHERE e.id = ? AND e.inbox_pk = ?", (email_id, inbox.pk))
         return Email.from_row(row, with_details=True) if row else None
 
-    async def email_after(self, inbox: Inbox, after_seq: int) -> Email | None:
-        """The oldest email of the inbox newer than `after_seq`, with details."""
+    async def email_after(self, inbox: Inbox, after_event: int) -> Email | None:
+        """The oldest email of the inbox with an event id past `after_event`, with details."""
         row = await self._one(
-            f"{_DETAILED} WHERE e.inbox_pk = ? AND e.seq > ? ORDER BY e.seq LIMIT 1", (inbox.pk, after_seq)
+            f"{_DETAILED} WHERE e.inbox_pk = ? AND e.event_id > ? ORDER BY e.event_id LIMIT 1",
+            (inbox.pk, after_event),
         )
         return Email.from_row(row, with_details=True) if row else None
 

@@ -123,12 +123,14 @@ class Email:
     html: str
     received_at: int
     size: int
+    event_id: int
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: Row, with_details: bool = False) -> Email:
         details = row["details"] if with_details else None
         return cls(
+            event_id=row["event_id"],
             seq=row["seq"],
             id=row["id"],
             inbox_id=row["inbox_id"],
@@ -165,6 +167,7 @@ class StoredEmail:
     mail_from: str
     subject: str
     received_at: int
+    event_id: int
 
 
 @dataclass(frozen=True)
@@ -202,3 +205,33 @@ class PurgeStats:
     inboxes: int = 0
     emails: int = 0
     batches: int = 0
+
+
+@dataclass(frozen=True)
+class Webhook:
+    id: str
+    account_id: int
+    inbox_id: str | None
+    url: str
+    created_at: int
+    failing_since: int | None
+    disabled_at: int | None
+    disabled_reason: str | None
+    pending: int
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    id: int
+    webhook_id: str
+    message_id: str
+    email_id: str
+    event_id: int
+    created_at: int
+    status: str  # pending, delivered, cancelled (the endpoint was deleted)
+    attempts: int
+    next_attempt_at: int
+    last_attempt_at: int | None
+    last_status: int | None
+    last_error: str | None
+    delivered_at: int | None

@@ -17,11 +17,12 @@ from .emails import EmailQueries
 from .inboxes import InboxQueries
 from .maintenance import MaintenanceQueries
 from .rows import Inbox, NewEmail, StoredEmail, now_ms
+from .webhooks import PayloadBuilder, WebhookQueries
 
 OnCommitted = Callable[[list[StoredEmail]], None]
 
 
-class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, MaintenanceQueries):
+class Store(WebhookQueries, AccountQueries, InboxQueries, EmailQueries, DomainQueries, MaintenanceQueries):
     """The SQLite store. `await store.open()` before use, `await store.close()` after."""
 
     def __init__(
@@ -34,6 +35,7 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         max_batch: int = 256,
         synchronous: str = "FULL",
         on_committed: OnCommitted | None = None,
+        webhook_payload: PayloadBuilder | None = None,
         now: Callable[[], int] = now_ms,
     ) -> None:
         super().__init__(path, busy_timeout=busy_timeout, synchronous=synchronous, now=now)
@@ -41,6 +43,7 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         self.quarantine_ms = int(address_quarantine * 1000)
         self.max_batch = max_batch
         self.on_committed = on_committed
+        self.webhook_payload = webhook_payload
         self._deliveries: DeliveryQueue | None = None
 
     @classmethod
@@ -86,9 +89,15 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
             return
         stored = [
             StoredEmail(
-                email_id, inbox.id, inbox.account_id, d.email.mail_from, d.email.subject, d.received_at
+                email_id,
+                inbox.id,
+                inbox.account_id,
+                d.email.mail_from,
+                d.email.subject,
+                d.received_at,
+                event_id,
             )
             for d, delivery_ids in zip(batch, ids, strict=True)
-            for inbox, email_id in zip(d.inboxes, delivery_ids, strict=True)
+            for inbox, email_id, event_id in zip(d.inboxes, delivery_ids, d.event_ids, strict=True)
         ]
         self.on_committed(stored)
