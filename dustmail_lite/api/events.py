@@ -115,7 +115,6 @@ def _event_text(email: store.Email | StoredEmail) -> str:
         from_=email.mail_from,
         subject=email.subject,
         received_at=timestamp(email.received_at),
-        event_id=email.event_id,
     )
     return f"id: {email.event_id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
 

@@ -182,7 +182,6 @@ class EmailSummary(Model, kw_only=True):
     from_: str = msgspec.field(name="from")
     subject: str
     received_at: Time
-    event_id: int  # also the event's `id:`; per account, strictly increasing
 
 
 class Webhook(Model, kw_only=True):
