@@ -14,6 +14,8 @@ from starlette.responses import Response, StreamingResponse
 from .. import store
 from ..config import Config, WaitConfig
 from ..store import StoredEmail
+from ..store.rows import PREVIEW_CHARS
+from . import paging
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
@@ -26,7 +28,7 @@ async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
     timeout = timeout_param(request, ctx.wait)
     after = await cursor_param(ctx, request, inbox)
-    claim = flag_param(request, "claim")
+    claim = paging.flag_param("claim", request.query_params.get("claim"))
 
     async def look() -> store.Email | None:
         if claim:
@@ -66,13 +68,6 @@ async def cursor_param(ctx: ApiContext, request: Request, inbox: store.Inbox, na
     return previous.event_id
 
 
-def flag_param(request: Request, name: str) -> bool:
-    text = request.query_params.get(name, "false").lower()
-    if text not in ("true", "false", "1", "0"):
-        raise ApiError.of("bad_request", f"'{name}' must be true or false.")
-    return text in ("true", "1")
-
-
 def timeout_param(request: Request, wait: WaitConfig) -> float:
     text = request.query_params.get("timeout")
     if text is None:
@@ -109,13 +104,32 @@ async def account_events(ctx: ApiContext, request: Request, caller: Caller) -> R
 
 
 def _event_text(email: store.Email | StoredEmail) -> str:
-    summary = EmailSummary(
-        id=email.id,
-        inbox_id=email.inbox_id,
-        from_=email.mail_from,
-        subject=email.subject,
-        received_at=timestamp(email.received_at),
-    )
+    if isinstance(email, StoredEmail):
+        summary = EmailSummary(
+            id=email.id,
+            inbox_id=email.inbox_id,
+            from_=email.mail_from,
+            subject=email.subject,
+            received_at=timestamp(email.received_at),
+            preview=email.preview,
+            has_html=email.has_html,
+            size=email.size,
+            seq=email.seq,
+            email_count=email.email_count,
+        )
+    else:  # replayed from the store: the inbox's count of that moment is not known
+        summary = EmailSummary(
+            id=email.id,
+            inbox_id=email.inbox_id,
+            from_=email.mail_from,
+            subject=email.subject,
+            received_at=timestamp(email.received_at),
+            preview=email.text[:PREVIEW_CHARS],
+            has_html=bool(email.html),
+            size=email.size,
+            seq=email.seq,
+            email_count=None,
+        )
     return f"id: {email.event_id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
 
 
@@ -210,7 +224,7 @@ OPERATIONS = [
             Param("timeout", "query", _timeout_schema),
             Param("claim", "query", {"type": "boolean", "default": False}),
         ),
-        errors=("inbox_not_found", "email_not_found", "invalid_after", "invalid_timeout"),
+        errors=("inbox_not_found", "email_not_found", "invalid_after", "invalid_timeout", "invalid_flag"),
     ),
     Operation(
         "GET",

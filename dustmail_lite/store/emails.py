@@ -10,7 +10,8 @@ import aiosqlite
 
 from .database import Database
 from .delivery import Delivery
-from .rows import Email, Inbox, map_rows
+from .inboxes import like_pattern
+from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, map_rows
 
 _EMAIL_SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
@@ -18,13 +19,20 @@ _EMAIL_SELECT = (
 )
 _SUMMARY = _EMAIL_SELECT.format(details="")
 _DETAILED = _EMAIL_SELECT.format(details=", e.details")
+_PREVIEW = (
+    f"SELECT e.seq, e.id, e.mail_from, e.subject, substr(e.text, 1, {PREVIEW_CHARS}) AS preview,"
+    " e.html != '' AS has_html, e.received_at, e.size, e.event_id FROM emails e"
+)
+_MATCHES = "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\')"
 
 
 class EmailQueries(Database):
     max_emails_per_inbox: int
+    # Filled by each batch write after its commit, read by the commit callback.
+    _placed: dict[str, Placement]
 
     async def _write_deliveries(self, batch: list[Delivery]) -> list[list[str]]:
-        rows = []
+        rows: list[list[Any]] = []
         ids_per_delivery: list[list[str]] = []
         arriving: dict[int, int] = {}
         per_account: dict[int, int] = {}
@@ -80,7 +88,56 @@ class EmailQueries(Database):
                     " WHERE inbox_pk = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
                     (pk, pk, self.max_emails_per_inbox),
                 )
+            placed = await self._placements(conn, [row[0] for row in rows])
+        self._placed.update(placed)
         return ids_per_delivery
+
+    @staticmethod
+    async def _placements(conn: aiosqlite.Connection, ids: list[str]) -> dict[str, Placement]:
+        """Each new email's seq and its inbox's count, inside the writing transaction: a live
+        view adds the email from its event alone, in order, with an exact count."""
+        placed: dict[str, Placement] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            async with conn.execute(
+                "SELECT e.id, e.seq, i.email_count FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
+                f" WHERE e.id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ) as cursor:
+                async for row in cursor:
+                    placed[row[0]] = Placement(row[1], row[2])
+        return placed
+
+    @staticmethod
+    def _email_filter(
+        inbox: Inbox, older_than_seq: int | None, query: str | None, after_event: int = 0
+    ) -> tuple[str, list[Any]]:
+        where = "e.inbox_pk = ?"
+        params: list[Any] = [inbox.pk]
+        if after_event:
+            where += " AND e.event_id > ?"
+            params.append(after_event)
+        if older_than_seq is not None:
+            where += " AND e.seq < ?"
+            params.append(older_than_seq)
+        if query is not None:
+            where += f" AND {_MATCHES}"
+            params.extend([like_pattern(query)] * 3)
+        return where, params
+
+    async def page_emails(
+        self,
+        inbox: Inbox,
+        limit: int = 100,
+        older_than_seq: int | None = None,
+        query: str | None = None,
+        after_event: int = 0,
+    ) -> list[Email]:
+        """Emails newest first (by seq, the order of storing) before `older_than_seq`, with
+        `query` in the subject, sender or text, past the event cursor `after_event`; full bodies."""
+        where, params = self._email_filter(inbox, older_than_seq, query, after_event)
+        rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
+        return map_rows(Email, rows, skip=("details",))
 
     @staticmethod
     async def _number_events(
@@ -147,13 +204,26 @@ class EmailQueries(Database):
         found = await self._one(f"{_DETAILED} WHERE e.seq = ?", (row[0],))
         return Email.from_row(found, with_details=True) if found else None
 
-    async def recent_emails(self, inbox: Inbox, limit: int = 100, after_event: int = 0) -> list[Email]:
-        """The newest emails of the inbox (only those past the cursor `after_event`)."""
-        rows = await self._all(
-            f"{_SUMMARY} WHERE e.inbox_pk = ? AND e.event_id > ? ORDER BY e.seq DESC LIMIT ?",
-            (inbox.pk, after_event, limit),
-        )
-        return map_rows(Email, rows, skip=("details",))
+    async def page_email_previews(
+        self,
+        inbox: Inbox,
+        limit: int = 100,
+        older_than_seq: int | None = None,
+        query: str | None = None,
+        after_event: int = 0,
+    ) -> list[EmailPreview]:
+        """As `page_emails`, but what a list row shows: no HTML, the text cut short."""
+        where, params = self._email_filter(inbox, older_than_seq, query, after_event)
+        rows = await self._all(f"{_PREVIEW} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
+        return [EmailPreview.from_row(row) for row in rows]
+
+    async def count_matching_emails(self, inbox: Inbox, query: str) -> int:
+        where, params = self._email_filter(inbox, None, query)
+        return await self._count(f"SELECT count(*) FROM emails e WHERE {where}", params)
+
+    async def email_seq(self, inbox: Inbox, email_id: str) -> int | None:
+        row = await self._one("SELECT seq FROM emails WHERE id = ? AND inbox_pk = ?", (email_id, inbox.pk))
+        return int(row["seq"]) if row else None
 
     async def get_email(self, inbox: Inbox, email_id: str) -> Email | None:
         row = await self._one(f"{_DETAILED} WHERE e.id = ? AND e.inbox_pk = ?", (email_id, inbox.pk))

@@ -16,7 +16,7 @@ from .domains import DomainQueries
 from .emails import EmailQueries
 from .inboxes import InboxQueries
 from .maintenance import MaintenanceQueries
-from .rows import Inbox, NewEmail, StoredEmail, now_ms
+from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, StoredEmail, now_ms
 from .webhooks import PayloadBuilder, WebhookQueries
 
 OnCommitted = Callable[[list[StoredEmail]], None]
@@ -45,6 +45,7 @@ class Store(WebhookQueries, AccountQueries, InboxQueries, EmailQueries, DomainQu
         self.on_committed = on_committed
         self.webhook_payload = webhook_payload
         self._deliveries: DeliveryQueue | None = None
+        self._placed: dict[str, Placement] = {}
 
     @classmethod
     def from_config(cls, config: Any, on_committed: OnCommitted | None = None) -> Store:
@@ -85,19 +86,26 @@ class Store(WebhookQueries, AccountQueries, InboxQueries, EmailQueries, DomainQu
         return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future))
 
     def _committed(self, batch: list[Delivery], ids: list[list[str]]) -> None:
-        if self.on_committed is None:
-            return
-        stored = [
-            StoredEmail(
-                email_id,
-                inbox.id,
-                inbox.account_id,
-                d.email.mail_from,
-                d.email.subject,
-                d.received_at,
-                event_id,
-            )
-            for d, delivery_ids in zip(batch, ids, strict=True)
-            for inbox, email_id, event_id in zip(d.inboxes, delivery_ids, d.event_ids, strict=True)
-        ]
-        self.on_committed(stored)
+        stored = []
+        for d, delivery_ids in zip(batch, ids, strict=True):
+            placed = zip(d.inboxes, delivery_ids, d.event_ids, strict=True)
+            for inbox, email_id, event_id in placed:
+                place = self._placed.pop(email_id, None)
+                stored.append(
+                    StoredEmail(
+                        email_id,
+                        inbox.id,
+                        inbox.account_id,
+                        d.email.mail_from,
+                        d.email.subject,
+                        d.received_at,
+                        preview=d.email.text[:PREVIEW_CHARS],
+                        has_html=bool(d.email.html),
+                        size=d.email.size,
+                        seq=place.seq if place else None,
+                        email_count=place.email_count if place else None,
+                        event_id=event_id,
+                    )
+                )
+        if self.on_committed is not None:
+            self.on_committed(stored)
