@@ -199,3 +199,19 @@ def test_an_endpoint_that_keeps_failing_is_disabled_with_its_reason(make_live, r
     deliveries = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(key)).json()["data"]
     assert len(deliveries) == 1
     assert len(receiver.attempts) == tries  # a disabled endpoint is not called
+
+
+def test_cli_manages_webhooks(make_env, receiver):
+    env = make_env(**FAST)
+    env.key("carol")
+    hook_id, secret = env.cli("webhooks", "create", receiver.url, "--owner", "carol").stdout.split()
+    assert hook_id.startswith("wh_") and secret.startswith("whsec_")
+    [row] = json.loads(env.cli("webhooks", "list", "--owner", "carol", "--json").stdout)
+    assert row["id"] == hook_id and row["enabled"] is True and row["url"] == receiver.url
+    assert json.loads(env.cli("webhooks", "deliveries", hook_id, "--owner", "carol", "--json").stdout) == []
+    env.cli("webhooks", "delete", hook_id, "--owner", "carol")
+    assert json.loads(env.cli("webhooks", "list", "--owner", "carol", "--json").stdout) == []
+    strict = make_env()
+    strict.key("dave")
+    result = strict.cli("webhooks", "create", receiver.url, "--owner", "dave", expect=1)
+    assert "loopback, private or link-local" in result.output + result.stderr
