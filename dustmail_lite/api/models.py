@@ -220,6 +220,23 @@ class EmailSummary(Model, kw_only=True):
     email_count: int | None
 
 
+class EmailHit(Model, kw_only=True):
+    """A search result: where the email is and what a result row shows."""
+
+    id: Uuid
+    inbox_id: Uuid
+    from_: str = msgspec.field(name="from")
+    subject: str
+    preview: str
+    received_at: Time
+    size: int
+    event_id: int
+
+
+class SearchMeta(ResponseMeta, kw_only=True):
+    next_cursor: str | None
+
+
 class Webhook(Model, kw_only=True):
     id: str
     url: str

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import domains, emails, events, inboxes, webhooks
+from . import domains, emails, events, inboxes, search, webhooks
 from .meta import health, openapi
 from .routing import Operation
 
@@ -16,5 +16,6 @@ OPERATIONS: list[Operation] = [
     *events.OPERATIONS,
     *emails.OPERATIONS,
     *domains.OPERATIONS,
+    *search.OPERATIONS,
     *webhooks.OPERATIONS,
 ]

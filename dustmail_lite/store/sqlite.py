@@ -17,12 +17,21 @@ from .emails import EmailQueries
 from .inboxes import InboxQueries
 from .maintenance import MaintenanceQueries
 from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, StoredEmail, now_ms
+from .search import SearchQueries
 from .webhooks import PayloadBuilder, WebhookQueries
 
 OnCommitted = Callable[[list[StoredEmail]], None]
 
 
-class Store(WebhookQueries, AccountQueries, InboxQueries, EmailQueries, DomainQueries, MaintenanceQueries):
+class Store(
+    WebhookQueries,
+    SearchQueries,
+    AccountQueries,
+    InboxQueries,
+    EmailQueries,
+    DomainQueries,
+    MaintenanceQueries,
+):
     """The SQLite store. `await store.open()` before use, `await store.close()` after."""
 
     def __init__(
