@@ -9,7 +9,9 @@ from ..config import HttpConfig, WaitConfig, WebhooksConfig
 from ..domains import Domains
 from ..events import EventHub
 from ..inboxes import InboxService
+from ..limits import ConcurrencyCaps
 from ..mime import Limits
+from ..quota import Quotas
 from ..store import Store
 from .auth import Authenticator
 
@@ -26,3 +28,6 @@ class ApiContext:
     wait: WaitConfig
     webhooks: WebhooksConfig
     openapi: dict[str, Any]  # the generated document, served as is
+    quotas: Quotas
+    streams: ConcurrencyCaps  # open event streams per account
+    waits: ConcurrencyCaps  # waits under way per account

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
@@ -13,6 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from .. import store
 from ..config import Config, WaitConfig
+from ..limits import ConcurrencyCaps, Slot, TooMany
 from ..store import StoredEmail
 from ..store.rows import PREVIEW_CHARS
 from . import paging
@@ -37,13 +38,20 @@ async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    recheck = ctx.wait.key_recheck
     # Subscribe before looking, so a delivery between the two cannot be missed.
-    with ctx.events.subscribe_inbox(inbox.id) as subscription:
+    with (
+        slot(ctx.waits, caller, "too_many_waits", "waits"),
+        ctx.events.subscribe_inbox(inbox.id) as subscription,
+    ):
         email = await look()
         while email is None:
             remaining = deadline - loop.time()
-            if remaining <= 0 or await subscription.get(remaining) is None:
+            if remaining <= 0:
                 break
+            if await subscription.get(min(remaining, recheck)) is None:
+                await still_authorized(ctx, caller)
+                continue
             email = await look()
     if email is None:
         return ok(caller, None, WaitMeta(rate_limit=caller.rate_limit, timed_out=True, timeout=timeout))
@@ -82,6 +90,24 @@ def timeout_param(request: Request, wait: WaitConfig) -> float:
     return value
 
 
+def slot(caps: ConcurrencyCaps, caller: Caller, code: str, what: str) -> Slot:
+    """A per-account slot for a long request, or 429 `code` when all are taken."""
+    try:
+        return caps.take(caller.account_id)
+    except TooMany:
+        raise ApiError.of(
+            code,
+            f"This account already has {caps.limit} {what} open; close one first.",
+            {**caller.rate_headers, "Retry-After": "5"},
+        ) from None
+
+
+async def still_authorized(ctx: ApiContext, caller: Caller) -> None:
+    """401 once the caller's key is revoked (a wait outlives the request's authentication)."""
+    if not await ctx.store.key_is_active(caller.key_id):
+        raise ApiError.of("unauthorized", "This API key was revoked.")
+
+
 def last_event_id(request: Request) -> int | None:
     """Where a reconnecting client left off: the `Last-Event-ID` header (EventSource sends it
     by itself), or `?last_event_id=` for a first connection that resumes."""
@@ -96,11 +122,13 @@ def last_event_id(request: Request) -> int | None:
 
 async def inbox_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
-    return await event_stream(ctx, request, caller, inbox)
+    taken = slot(ctx.streams, caller, "too_many_streams", "event streams")
+    return await event_stream(ctx, request, caller, inbox, taken)
 
 
 async def account_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
-    return await event_stream(ctx, request, caller, None)
+    taken = slot(ctx.streams, caller, "too_many_streams", "event streams")
+    return await event_stream(ctx, request, caller, None, taken)
 
 
 def _event_text(email: store.Email | StoredEmail) -> str:
@@ -133,8 +161,22 @@ def _event_text(email: store.Email | StoredEmail) -> str:
     return f"id: {email.event_id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
 
 
+class ReleasingStream(StreamingResponse):
+    """A stream that gives back its slot and subscription however it ends, even unstarted."""
+
+    def __init__(self, finished: Callable[[], None], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.finished = finished
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.finished()
+
+
 async def event_stream(
-    ctx: ApiContext, request: Request, caller: Caller, inbox: store.Inbox | None
+    ctx: ApiContext, request: Request, caller: Caller, inbox: store.Inbox | None, taken: Slot
 ) -> Response:
     """Events past the client's Last-Event-ID from the store, then live ones, each once.
 
@@ -142,13 +184,18 @@ async def event_stream(
     between is in the replay, whatever commits later is in the queue; ids at or below the
     last one sent are skipped. A reader that falls behind (its queue overflowed) is caught
     up from the store the same way."""
-    resume = last_event_id(request)
-    cursor = resume if resume is not None else await ctx.store.last_event_id(caller.account_id)
+    try:
+        resume = last_event_id(request)
+        cursor = resume if resume is not None else await ctx.store.last_event_id(caller.account_id)
+    except BaseException:
+        taken()
+        raise
     if inbox is not None:
         subscription = ctx.events.subscribe_inbox(inbox.id)
     else:
         subscription = ctx.events.subscribe_account(caller.account_id)
     keepalive = ctx.wait.keepalive
+    recheck = min(keepalive, ctx.wait.key_recheck)
 
     async def replay(after: int) -> AsyncIterator[tuple[int, str]]:
         while True:
@@ -160,9 +207,11 @@ async def event_stream(
                 return
 
     async def stream() -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
         last = cursor
         try:
             yield "retry: 2000\n: connected\n\n"
+            quiet_since = loop.time()
             catch_up = resume is not None
             while True:
                 if catch_up:
@@ -171,21 +220,30 @@ async def event_stream(
                         last = event_id
                         yield text
                     catch_up = False
-                event = await subscription.get(keepalive)
+                event = await subscription.get(recheck)
                 if subscription.overflowed:
                     subscription.overflowed = False
                     catch_up = True  # events were dropped from the queue: read them from the store
                     continue
                 if event is None:
-                    yield ": keep-alive\n\n"
+                    if not await ctx.store.key_is_active(caller.key_id):
+                        yield "event: revoked\ndata: {}\n\n"  # and the stream ends
+                        return
+                    if loop.time() - quiet_since >= keepalive - 0.001:
+                        quiet_since = loop.time()
+                        yield ": keep-alive\n\n"
                 elif event.event_id > last:
                     last = event.event_id
                     yield _event_text(event)
         finally:
             subscription.close()
 
+    def finished() -> None:
+        taken()
+        subscription.close()
+
     headers = {**caller.rate_headers, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+    return ReleasingStream(finished, stream(), media_type="text/event-stream", headers=headers)
 
 
 def _timeout_schema(config: Config) -> dict[str, Any]:
@@ -195,9 +253,10 @@ def _timeout_schema(config: Config) -> dict[str, Any]:
 
 _STREAM = (
     "Server-Sent Events: `event: email` with an EmailSummary as data and its event id as `id:`; "
-    "comment lines as keep-alives. A client that reconnects with `Last-Event-ID` (or "
-    "`?last_event_id=`) first gets every stored email past that id, then live ones: none missed, "
-    "none twice."
+    "comment lines as keep-alives; `event: revoked`, then the end, once the key is revoked. A client "
+    "that reconnects with `Last-Event-ID` (or `?last_event_id=`) first gets every stored email past "
+    "that id, then live ones: none missed, none twice (a reader that fell behind is caught up the "
+    "same way)."
 )
 _CURSOR = {"type": "string", "description": "an event id (digits) or an email id (uuid)"}
 _RESUME = Param("last_event_id", "query", {"type": "integer", "minimum": 0})
@@ -224,7 +283,14 @@ OPERATIONS = [
             Param("timeout", "query", _timeout_schema),
             Param("claim", "query", {"type": "boolean", "default": False}),
         ),
-        errors=("inbox_not_found", "email_not_found", "invalid_after", "invalid_timeout", "invalid_flag"),
+        errors=(
+            "inbox_not_found",
+            "email_not_found",
+            "invalid_after",
+            "invalid_timeout",
+            "invalid_flag",
+            "too_many_waits",
+        ),
     ),
     Operation(
         "GET",
@@ -236,7 +302,7 @@ OPERATIONS = [
         reply="media",
         media_type="text/event-stream",
         params=(_RESUME,),
-        errors=("inbox_not_found", "invalid_after"),
+        errors=("inbox_not_found", "too_many_streams", "invalid_after"),
         stream=EmailSummary,
     ),
     Operation(
@@ -249,7 +315,7 @@ OPERATIONS = [
         reply="media",
         media_type="text/event-stream",
         params=(_RESUME,),
-        errors=("invalid_after",),
+        errors=("too_many_streams", "invalid_after"),
         stream=EmailSummary,
     ),
 ]

@@ -14,7 +14,7 @@ connection, so another backend (PostgreSQL) can slot in beside `sqlite`.
 from __future__ import annotations
 
 from ..plans import Plan
-from .errors import Conflict, StoreError
+from .errors import Conflict, QuotaExceeded, StoreError
 from .rows import (
     Account,
     ApiKey,
@@ -47,6 +47,7 @@ __all__ = [
     "InboxRow",
     "NewEmail",
     "PurgeStats",
+    "QuotaExceeded",
     "ReceivingInbox",
     "Store",
     "StoreError",

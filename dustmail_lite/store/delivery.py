@@ -21,6 +21,7 @@ class Delivery:
     email: NewEmail
     received_at: int
     future: asyncio.Future[list[str]]
+    quotas: dict[int, tuple[int, int]] = field(default_factory=dict)  # inbox pk -> (inbox, account) bytes
     event_ids: list[int] = field(default_factory=list)  # per inbox, set by the write
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import aiosqlite
 
-from .database import Database
 from .delivery import Delivery
 from .inboxes import like_pattern
+from .quotas import QuotaQueries
 from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, map_rows
 
 _EMAIL_SELECT = (
@@ -26,7 +26,7 @@ _PREVIEW = (
 _MATCHES = "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\')"
 
 
-class EmailQueries(Database):
+class EmailQueries(QuotaQueries):
     max_emails_per_inbox: int
     # Filled by each batch write after its commit, read by the commit callback.
     _placed: dict[str, Placement]
@@ -74,6 +74,7 @@ class EmailQueries(Database):
             if inbox.email_count + arriving[inbox.pk] > self.max_emails_per_inbox
         }
         async with self._transaction() as conn:
+            await self._check_quotas(conn, batch)
             await self._number_events(conn, batch, rows, per_account)
             await conn.executemany(
                 "INSERT INTO emails (id, inbox_pk, account_id, event_id, received_at, mail_from, rcpt,"

@@ -16,6 +16,7 @@ from .domains import DomainQueries
 from .emails import EmailQueries
 from .inboxes import InboxQueries
 from .maintenance import MaintenanceQueries
+from .quotas import QuotaQueries
 from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, StoredEmail, now_ms
 from .search import SearchQueries
 from .webhooks import PayloadBuilder, WebhookQueries
@@ -31,6 +32,7 @@ class Store(
     EmailQueries,
     DomainQueries,
     MaintenanceQueries,
+    QuotaQueries,
 ):
     """The SQLite store. `await store.open()` before use, `await store.close()` after."""
 
@@ -87,12 +89,16 @@ class Store(
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def deliver(self, inboxes: list[Inbox], email: NewEmail) -> list[str]:
+    async def deliver(
+        self, inboxes: list[Inbox], email: NewEmail, quotas: dict[int, tuple[int, int]] | None = None
+    ) -> list[str]:
         """Store `email` once in each inbox; returns the new email ids after the
-        commit is durable. Raises StoreError if it could not be stored."""
+        commit is durable. Raises StoreError if it could not be stored, QuotaExceeded
+        (and stores nothing) if an inbox would pass `quotas[inbox.pk]` = (inbox bytes,
+        account bytes; 0 = unlimited)."""
         assert self._deliveries is not None, "store is not open"
         future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
-        return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future))
+        return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future, quotas or {}))
 
     def _committed(self, batch: list[Delivery], ids: list[list[str]]) -> None:
         stored = []
