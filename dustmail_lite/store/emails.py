@@ -28,6 +28,7 @@ _MATCHES = "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e
 
 class EmailQueries(QuotaQueries):
     max_emails_per_inbox: int
+    _search_dirty: bool
     # Filled by each batch write after its commit, read by the commit callback.
     _placed: dict[str, Placement]
 
@@ -84,6 +85,7 @@ class EmailQueries(QuotaQueries):
             )
             await self._enqueue_webhooks(conn, batch, ids_per_delivery)
             for pk in crowded:
+                self._search_dirty = True
                 await conn.execute(
                     "DELETE FROM emails WHERE inbox_pk = ? AND seq <= (SELECT seq FROM emails"
                     " WHERE inbox_pk = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
@@ -247,4 +249,5 @@ class EmailQueries(QuotaQueries):
             cursor = await conn.execute(
                 "DELETE FROM emails WHERE id = ? AND inbox_pk = ?", (email_id, inbox.pk)
             )
+            self._search_dirty = self._search_dirty or cursor.rowcount > 0
             return cursor.rowcount > 0

@@ -6,6 +6,7 @@ backend would offer the same `search_emails` over a tsvector column."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from typing import Any
 
 from ..search import SearchQuery, Term
@@ -30,7 +31,29 @@ def fts_expression(terms: list[Term]) -> str:
     return " AND ".join(parts)
 
 
+# FTS5 keeps a deleted email's words in its index segments until they are merged, out of
+# reach of `secure_delete`. From SQLite 3.44 its own secure-delete option removes them at
+# once; before that, the index is merged (`optimize`) after mail is deleted or purged.
+FTS_SECURE_DELETE = sqlite3.sqlite_version_info >= (3, 44, 0)
+
+
 class SearchQueries(Database):
+    _search_dirty: bool = False  # mail was deleted since the index was last merged
+
+    async def _prepare_search(self) -> None:
+        if FTS_SECURE_DELETE:
+            async with self._transaction() as conn:
+                await conn.execute("INSERT INTO email_search(email_search, rank) VALUES ('secure-delete', 1)")
+
+    async def scrub_search_index(self) -> bool:
+        """Rewrite the index without deleted emails' words (SQLite < 3.44); whether it ran."""
+        if FTS_SECURE_DELETE or not self._search_dirty:
+            return False
+        self._search_dirty = False
+        async with self._transaction() as conn:
+            await conn.execute("INSERT INTO email_search(email_search) VALUES ('optimize')")
+        return True
+
     async def search_emails(
         self,
         account_id: int,

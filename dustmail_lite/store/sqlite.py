@@ -17,7 +17,7 @@ from .emails import EmailQueries
 from .inboxes import InboxQueries
 from .maintenance import MaintenanceQueries
 from .quotas import QuotaQueries
-from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, StoredEmail, now_ms
+from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, PurgeStats, StoredEmail, now_ms
 from .search import SearchQueries
 from .webhooks import PayloadBuilder, WebhookQueries
 
@@ -70,6 +70,7 @@ class Store(
 
     async def open(self) -> None:
         await self._open_connections()
+        await self._prepare_search()
         # Looked up on each batch, so the write can be replaced (tests inject faults this way).
         self._deliveries = DeliveryQueue(
             lambda batch: self._write_deliveries(batch), self._committed, self.max_batch
@@ -81,6 +82,16 @@ class Store(
             await self._deliveries.stop()
             self._deliveries = None
         await self._close_connections()
+
+    async def purge(self, *args: Any, **kwargs: Any) -> PurgeStats:
+        stats = await super().purge(*args, **kwargs)
+        if stats.emails:
+            self._search_dirty = True
+        if await self.scrub_search_index():
+            for _ in range(100):  # the old index segments' pages back to the file system
+                if not await self.vacuum_free_pages():
+                    break
+        return stats
 
     async def __aenter__(self) -> Store:
         await self.open()
