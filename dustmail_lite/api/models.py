@@ -247,6 +247,24 @@ class SearchMeta(ResponseMeta, kw_only=True):
     next_cursor: str | None
 
 
+class Refusal(Model, kw_only=True):
+    """An SMTP refusal of mail for one of the account's addresses."""
+
+    at: Time
+    stage: str  # RCPT or DATA
+    client_address: str
+    sender: str
+    recipient: str
+    domain: str
+    inbox_id: Uuid | None  # the inbox the address is (or was) on, if any
+    reply: str  # what the sending server was told
+    reason: str  # unknown_mailbox, inbox_ended, domain_not_receiving, quota, size, ...
+
+
+class RefusalListMeta(ResponseMeta, kw_only=True):
+    next_cursor: str | None
+
+
 class Webhook(Model, kw_only=True):
     id: str
     url: str

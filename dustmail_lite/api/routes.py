@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import domains, emails, events, inboxes, search, webhooks
+from . import domains, emails, events, inboxes, refusals, search, webhooks
 from .meta import health, openapi
 from .routing import Operation
 
@@ -17,5 +17,6 @@ OPERATIONS: list[Operation] = [
     *emails.OPERATIONS,
     *domains.OPERATIONS,
     *search.OPERATIONS,
+    *refusals.OPERATIONS,
     *webhooks.OPERATIONS,
 ]

@@ -52,6 +52,10 @@ class DeliveryQueue:
             pass
         self._task = None
 
+    @property
+    def queued(self) -> int:
+        return self._queue.qsize()
+
     async def submit(self, delivery: Delivery) -> list[str]:
         assert self._task is not None, "store is not open"
         self._queue.put_nowait(delivery)

@@ -235,11 +235,12 @@ MIGRATIONS: list[tuple[str, str]] = [
             mail_from TEXT NOT NULL,
             rcpt TEXT NOT NULL,
             domain TEXT NOT NULL,
+            account_id INTEGER,  -- whose inbox or verified domain the address was on, if anyone's
+            inbox_id TEXT,
             reply TEXT NOT NULL,
             reason TEXT NOT NULL
         );
-        CREATE INDEX smtp_refusals_rcpt ON smtp_refusals(rcpt, id);
-        CREATE INDEX smtp_refusals_domain ON smtp_refusals(domain, id);
+        CREATE INDEX smtp_refusals_account ON smtp_refusals(account_id, id);
         CREATE INDEX smtp_refusals_at ON smtp_refusals(at);
         """,
     ),

@@ -17,6 +17,7 @@ from .emails import EmailQueries
 from .inboxes import InboxQueries
 from .maintenance import MaintenanceQueries
 from .quotas import QuotaQueries
+from .refusals import RefusalQueries
 from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, PurgeStats, StoredEmail, now_ms
 from .search import SearchQueries
 from .webhooks import PayloadBuilder, WebhookQueries
@@ -27,6 +28,7 @@ OnCommitted = Callable[[list[StoredEmail]], None]
 class Store(
     WebhookQueries,
     SearchQueries,
+    RefusalQueries,
     AccountQueries,
     InboxQueries,
     EmailQueries,
@@ -55,6 +57,8 @@ class Store(
         self.max_batch = max_batch
         self.on_committed = on_committed
         self.webhook_payload = webhook_payload
+        self.observe_commit: Callable[[float], None] | None = None  # seconds a delivery waited
+        self.observe_purge: Callable[[PurgeStats], None] | None = None
         self._deliveries: DeliveryQueue | None = None
         self._placed: dict[str, Placement] = {}
 
@@ -85,6 +89,8 @@ class Store(
 
     async def purge(self, *args: Any, **kwargs: Any) -> PurgeStats:
         stats = await super().purge(*args, **kwargs)
+        if self.observe_purge is not None:
+            self.observe_purge(stats)
         if stats.emails:
             self._search_dirty = True
         if await self.scrub_search_index():
@@ -108,8 +114,17 @@ class Store(
         (and stores nothing) if an inbox would pass `quotas[inbox.pk]` = (inbox bytes,
         account bytes; 0 = unlimited)."""
         assert self._deliveries is not None, "store is not open"
-        future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
-        return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future, quotas or {}))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[str]] = loop.create_future()
+        started = loop.time()
+        ids = await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future, quotas or {}))
+        if self.observe_commit is not None:
+            self.observe_commit(loop.time() - started)
+        return ids
+
+    @property
+    def queued_deliveries(self) -> int:
+        return self._deliveries.queued if self._deliveries is not None else 0
 
     def _committed(self, batch: list[Delivery], ids: list[list[str]]) -> None:
         stored = []

@@ -161,6 +161,9 @@ class WebhookQueries(Database):
         deliveries = map_rows(WebhookDelivery, rows)
         return [(d, r["url"], r["secret"], r["payload"]) for d, r in zip(deliveries, rows, strict=True)]
 
+    async def count_pending_deliveries(self) -> int:
+        return await self._count("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")
+
     async def next_delivery_due(self) -> int | None:
         """When the earliest pending delivery of an enabled endpoint is due (ms), if any."""
         row = await self._one(
