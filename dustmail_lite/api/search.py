@@ -15,7 +15,7 @@ from .errors import ApiError
 from .models import EmailHit, SearchMeta, timestamp
 from .routing import UUID_RE, Operation, Param, ok
 
-SEARCHES = "s"  # cursor kind: seq of the last result returned
+SEARCHES = "s"  # cursor kind: event id of the last result returned
 MAX_SEARCH = 500
 
 
@@ -61,7 +61,7 @@ async def search_emails(ctx: ApiContext, request: Request, caller: Caller) -> Re
     next_cursor = None
     if len(found) > limit:
         found = found[:limit]
-        next_cursor = paging.encode(SEARCHES, found[-1].seq)
+        next_cursor = paging.encode(SEARCHES, found[-1].event_id)
     meta = SearchMeta(rate_limit=caller.rate_limit, next_cursor=next_cursor)
     return ok(caller, [hit_model(e) for e in found], meta)
 

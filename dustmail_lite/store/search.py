@@ -60,7 +60,7 @@ class SearchQueries(Database):
         query: SearchQuery,
         inbox_pk: int | None = None,
         limit: int = 50,
-        older_than_seq: int | None = None,
+        before_event: int | None = None,
         after_event: int = 0,
     ) -> list[Email]:
         """Emails of the account (or of one inbox) matching `query`, newest first (only
@@ -73,9 +73,9 @@ class SearchQueries(Database):
         if inbox_pk is not None:
             where.append("e.inbox_pk = ?")
             params.append(inbox_pk)
-        if older_than_seq is not None:
-            where.append("e.seq < ?")
-            params.append(older_than_seq)
+        if before_event is not None:
+            where.append("e.event_id < ?")
+            params.append(before_event)
         if query.has_attachment:
             where.append("e.has_attachment = 1")
         if query.before is not None:
@@ -85,7 +85,8 @@ class SearchQueries(Database):
             where.append("e.received_at >= ?")
             params.append(query.after)
         join = "FROM emails e"
-        order = "e.seq DESC"
+        # Within an account, event ids grow with seq: either index gives newest first.
+        order = "e.seq DESC" if inbox_pk is not None else "e.event_id DESC"
         if query.terms:
             # Driven by the index, newest match first (FTS5 yields rowids in descending order),
             # so a LIMIT stops the scan early.
