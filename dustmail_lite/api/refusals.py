@@ -9,8 +9,9 @@ from ..store.refusals import Refusal as StoredRefusal
 from . import paging
 from .auth import Caller
 from .context import ApiContext
+from .errors import ApiError
 from .models import Refusal, RefusalListMeta, timestamp
-from .routing import Operation, Param, ok
+from .routing import UUID_RE, Operation, Param, ok
 
 REFUSALS = "r"  # cursor kind: id of the last refusal returned
 
@@ -31,12 +32,15 @@ def refusal_model(r: StoredRefusal) -> Refusal:
 
 async def list_refusals(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     params = request.query_params
+    inbox_id = params.get("inbox_id")
+    if inbox_id is not None and not UUID_RE.match(inbox_id):
+        raise ApiError.of("inbox_not_found", "No such inbox for this account.")
     limit = paging.limit_param(params.get("limit"), 100)
     before = None
     if params.get("cursor"):
         (before,) = paging.cursor_param(REFUSALS, params["cursor"], 1)
     found = await ctx.store.list_refusals(
-        caller.account_id, limit + 1, before, params.get("inbox_id"), params.get("domain")
+        caller.account_id, limit + 1, before, inbox_id, params.get("domain")
     )
     next_cursor = None
     if len(found) > limit:
@@ -66,6 +70,6 @@ OPERATIONS = [
             Param("limit", "query", {"type": "integer", "minimum": 1, "maximum": paging.MAX_LIMIT}),
             Param("cursor", "query", {"type": "string", "maxLength": 120}),
         ),
-        errors=("invalid_limit", "invalid_cursor"),
+        errors=("invalid_limit", "invalid_cursor", "inbox_not_found"),
     ),
 ]
