@@ -1,7 +1,8 @@
 """The DustMail JSON API under /api/v1.
 
 - `routes`: the route table (`OPERATIONS`); `routing`: `Operation`, `bind`, replies, body decoding
-- `inboxes`, `emails`, `events` (wait and streams), `domains`, `meta` (health, openapi): the handlers
+- `inboxes`, `emails`, `events` (wait and streams), `domains`, `extract` (the dry run), `meta` (health,
+  openapi): the handlers
 - `auth`: the caller, key checks, throttles; `errors`: every error code, the one envelope, the handlers
 - `models`: the wire format as msgspec Structs; `openapi`: the document generated from both
 """
@@ -42,6 +43,7 @@ def build_api(
         http=config.http,
         wait=config.wait,
         webhooks=config.webhooks,
+        max_message_size=config.smtp.max_message_size,
         openapi=openapi_document(config, OPERATIONS),
         quotas=quotas,
         streams=ConcurrencyCaps(config.wait.max_streams_per_account),

@@ -27,6 +27,7 @@ class ApiContext:
     http: HttpConfig
     wait: WaitConfig
     webhooks: WebhooksConfig
+    max_message_size: int  # SMTP's limit, which the dry run's body shares
     openapi: dict[str, Any]  # the generated document, served as is
     quotas: Quotas
     streams: ConcurrencyCaps  # open event streams per account

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import domains, emails, events, inboxes, refusals, search, webhooks
+from . import domains, emails, events, extract, inboxes, refusals, search, webhooks
 from .meta import health, openapi
 from .routing import Operation
 
@@ -15,6 +15,7 @@ OPERATIONS: list[Operation] = [
     *inboxes.OPERATIONS,
     *events.OPERATIONS,
     *emails.OPERATIONS,
+    *extract.OPERATIONS,
     *domains.OPERATIONS,
     *search.OPERATIONS,
     *refusals.OPERATIONS,
