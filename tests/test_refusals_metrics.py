@@ -84,3 +84,29 @@ def test_metrics_parse_and_count(make_live):
 def test_only_loopback_clients_by_default():
     assert _is_loopback("127.0.0.1") and _is_loopback("::1")
     assert not _is_loopback("192.168.1.5") and not _is_loopback("testclient")
+
+
+def test_refusals_on_a_verified_or_suspended_domain_go_to_its_owner(make_live):
+    from dustmail_lite.plans import DomainStatus
+
+    live = make_live()
+    alice, bob = live.key("alice", "premium"), live.key("bob", "premium")
+    store = live.server.store
+
+    async def claim(name, owner, status):
+        account = await store.get_account(owner)
+        await store.add_domain(name, account.id, "token")
+        await store.record_domain_check(name, account.id, status, 0, {}, True)
+
+    import asyncio
+
+    loop = live.server.smtp.server.get_loop()  # the server's own loop (its store lives there)
+    asyncio.run_coroutine_threadsafe(claim("alice.example", "alice", DomainStatus.VERIFIED), loop).result(10)
+    asyncio.run_coroutine_threadsafe(claim("paused.example", "alice", DomainStatus.SUSPENDED), loop).result(10)
+    refuse(live, "nobody@alice.example")
+    refuse(live, "someone@paused.example")
+    found = wait_until(lambda: len(refusals(live, alice)) == 2 and refusals(live, alice), timeout=10, interval=0.3)
+    reasons = {r["recipient"]: r["reason"] for r in found}
+    assert reasons == {"nobody@alice.example": "unknown_mailbox", "someone@paused.example": "domain_suspended"}
+    assert [r["domain"] for r in refusals(live, alice, domain="alice.example")] == ["alice.example"]
+    assert refusals(live, bob) == [] and refusals(live, bob, domain="alice.example") == []

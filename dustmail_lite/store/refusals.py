@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import aiosqlite
+
 from .database import Database
 from .rows import map_rows
 
@@ -45,28 +47,7 @@ class RefusalQueries(Database):
         now = self.now()
         async with self._transaction() as conn:
             for r in refusals:
-                account_id, inbox_id, reason = r.account_id, r.inbox_id, r.reason
-                if account_id is None:
-                    found = list(
-                        await conn.execute_fetchall(
-                            "SELECT account_id, id, deleted_at IS NOT NULL OR expires_at <= ? AS ended"
-                            " FROM inboxes WHERE address = ?",
-                            (now, r.rcpt),
-                        )
-                    )
-                    if found and reason == "unknown_mailbox":
-                        # The address has an inbox: ended, or on a domain that does not receive.
-                        reason = "inbox_ended" if found[0]["ended"] else "domain_not_receiving"
-                    if not found:
-                        found = list(
-                            await conn.execute_fetchall(
-                                "SELECT account_id, NULL AS id FROM custom_domains"
-                                " WHERE name = ? AND status = 'verified'",
-                                (r.domain,),
-                            )
-                        )
-                    if found:
-                        account_id, inbox_id = found[0][0], found[0][1]
+                account_id, inbox_id, reason = await self._attribute(conn, r, now)
                 rows.append(
                     (
                         r.at,
@@ -92,6 +73,40 @@ class RefusalQueries(Database):
                 " ORDER BY id DESC LIMIT 1 OFFSET ?)",
                 (max_rows,),
             )
+
+    @staticmethod
+    async def _attribute(
+        conn: aiosqlite.Connection, r: NewRefusal, now: int
+    ) -> tuple[int | None, str | None, str]:
+        """(account, inbox id, reason) of a refusal: the account whose inbox (in any state) has
+        the address, else the one that proved it owns the domain; the reason made precise."""
+        account_id, inbox_id, reason = r.account_id, r.inbox_id, r.reason
+        if account_id is not None:
+            return account_id, inbox_id, reason
+        found = list(
+            await conn.execute_fetchall(
+                "SELECT account_id, id, deleted_at IS NOT NULL OR expires_at <= ? AS ended"
+                " FROM inboxes WHERE address = ?",
+                (now, r.rcpt),
+            )
+        )
+        if found and reason == "unknown_mailbox":
+            # The address has an inbox: ended, or on a domain that does not receive.
+            reason = "inbox_ended" if found[0]["ended"] else "domain_not_receiving"
+        if not found:
+            # A domain the account proved it owns (pending claims prove nothing).
+            found = list(
+                await conn.execute_fetchall(
+                    "SELECT account_id, NULL AS id, status FROM custom_domains"
+                    " WHERE name = ? AND status != 'pending'",
+                    (r.domain,),
+                )
+            )
+            if found and found[0]["status"] == "suspended":
+                reason = "domain_suspended"
+        if found:
+            return found[0][0], found[0][1], reason
+        return None, None, reason
 
     async def list_refusals(
         self,
