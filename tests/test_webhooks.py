@@ -125,6 +125,12 @@ def test_every_email_arrives_once_in_order_through_failures_and_a_restart(make_e
     oldest = deliveries[-1]
     assert oldest["attempts"] == 3 and oldest["last_status"] == 200 and oldest["next_attempt_at"] is None
     assert any(d["attempts"] >= 2 for d in deliveries[:3])  # mail 3 failed before the restart
+    import sqlite3
+
+    db = sqlite3.connect(env.config.storage.path)
+    kept = db.execute("SELECT count(*) FROM webhook_deliveries WHERE payload != ''").fetchone()[0]
+    db.close()
+    assert kept == 0, "a delivered payload (subject, codes) must not be kept"
 
     # Another account sees none of it.
     other = live.key("mallory")

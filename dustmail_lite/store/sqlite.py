@@ -89,6 +89,7 @@ class Store(
 
     async def purge(self, *args: Any, **kwargs: Any) -> PurgeStats:
         stats = await super().purge(*args, **kwargs)
+        await self.prune_delivery_history()
         if self.observe_purge is not None:
             self.observe_purge(stats)
         if stats.emails:

@@ -20,6 +20,8 @@ from .rows import Inbox, NewEmail, Webhook, WebhookDelivery, map_rows
 # (inbox, email, email id, event id, received_at) -> the JSON body sent
 PayloadBuilder = Callable[[Inbox, NewEmail, str, int, int], str]
 
+DELIVERY_HISTORY_MS = 7 * 86400 * 1000  # how long delivered and cancelled rows stay listed
+
 _WEBHOOK_COLUMNS = (
     "id, account_id, inbox_id, url, created_at, failing_since, disabled_at, disabled_reason,"
     " (SELECT count(*) FROM webhook_deliveries d WHERE d.webhook_id = webhooks.id"
@@ -93,7 +95,7 @@ class WebhookQueries(Database):
             if cursor.rowcount == 0:
                 return False
             await conn.execute(
-                "UPDATE webhook_deliveries SET status = 'cancelled'"
+                "UPDATE webhook_deliveries SET status = 'cancelled', payload = ''"
                 " WHERE webhook_id = ? AND status = 'pending'",
                 (webhook_id,),
             )
@@ -161,6 +163,15 @@ class WebhookQueries(Database):
         deliveries = map_rows(WebhookDelivery, rows)
         return [(d, r["url"], r["secret"], r["payload"]) for d, r in zip(deliveries, rows, strict=True)]
 
+    async def prune_delivery_history(self, keep_ms: int = DELIVERY_HISTORY_MS) -> int:
+        """Forget delivered and cancelled deliveries older than `keep_ms`."""
+        async with self._transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at < ?",
+                (self.now() - keep_ms,),
+            )
+            return cursor.rowcount
+
     async def count_pending_deliveries(self) -> int:
         return await self._count("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'")
 
@@ -188,7 +199,8 @@ class WebhookQueries(Database):
         async with self._transaction() as conn:
             await conn.execute(
                 "UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = ?, last_status = ?,"
-                " last_error = ?, status = ?, next_attempt_at = ?, delivered_at = ? WHERE id = ?",
+                " last_error = ?, status = ?, next_attempt_at = ?, delivered_at = ?,"
+                " payload = CASE WHEN ? THEN '' ELSE payload END WHERE id = ?",
                 (
                     now,
                     status,
@@ -196,6 +208,7 @@ class WebhookQueries(Database):
                     "delivered" if delivered else "pending",
                     now if delivered else retry_at,
                     now if delivered else None,
+                    delivered,  # a delivered payload (the mail's subject, codes) is not kept
                     delivery.id,
                 ),
             )
