@@ -144,6 +144,8 @@ def _event_text(email: store.Email | StoredEmail) -> str:
             size=email.size,
             seq=email.seq,
             email_count=email.email_count,
+            tls=email.tls,
+            tag=email.tag,
         )
     else:  # replayed from the store: the inbox's count of that moment is not known
         summary = EmailSummary(
@@ -157,6 +159,8 @@ def _event_text(email: store.Email | StoredEmail) -> str:
             size=email.size,
             seq=email.seq,
             email_count=None,
+            tls=email.tls,
+            tag=email.tag,
         )
     return f"id: {email.event_id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
 

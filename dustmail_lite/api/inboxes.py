@@ -105,7 +105,11 @@ async def get_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Respon
     if len(records) > limit:
         records = records[:limit]
         next_cursor = paging.encode(paging.EMAILS, records[-1].seq)
-    rows = [email_preview(e) if isinstance(e, store.EmailPreview) else email_model(e) for e in records]
+    extended = paging.flag_param("extended", params.get("extended"))  # the dashboard's view
+    rows = [
+        email_preview(e, extended) if isinstance(e, store.EmailPreview) else email_model(e, extended)
+        for e in records
+    ]
     meta = InboxViewMeta(
         rate_limit=caller.rate_limit,
         email_count=count,
@@ -192,7 +196,16 @@ OPERATIONS = [
         data=InboxView,
         meta=InboxViewMeta,
         params=(
-            *paging.page_params(100, "subject, sender or text"),
+            *paging.page_params(100, "subject, sender, text or +tag"),
+            Param(
+                "extended",
+                "query",
+                {
+                    "type": "string",
+                    "enum": ["0", "1", "true", "false"],
+                    "description": "1: add this server's `tls` and `tag` to each email",
+                },
+            ),
             Param("after", "query", {"type": "string", "description": "an event id or an email id"}),
         ),
         errors=(

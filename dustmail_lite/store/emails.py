@@ -13,17 +13,22 @@ from .inboxes import like_pattern
 from .quotas import QuotaQueries
 from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, map_rows
 
+# Whether it came over STARTTLS, and its sub-address tag: kept in the details JSON.
+_DELIVERY = "coalesce(json_extract(e.details, '$.tls'), 0) AS tls, json_extract(e.details, '$.tag') AS tag"
 _EMAIL_SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
-    " e.size, e.event_id{details} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
+    f" e.size, e.event_id, {_DELIVERY}{{details}} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
 )
 _SUMMARY = _EMAIL_SELECT.format(details="")
 _DETAILED = _EMAIL_SELECT.format(details=", e.details")
 _PREVIEW = (
     f"SELECT e.seq, e.id, e.mail_from, e.subject, substr(e.text, 1, {PREVIEW_CHARS}) AS preview,"
-    " e.html != '' AS has_html, e.received_at, e.size, e.event_id FROM emails e"
+    f" e.html != '' AS has_html, e.received_at, e.size, e.event_id, {_DELIVERY} FROM emails e"
 )
-_MATCHES = "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\')"
+_MATCHES = (
+    "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\'"
+    " OR '+' || json_extract(e.details, '$.tag') LIKE ? ESCAPE '\\')"
+)
 
 
 class EmailQueries(QuotaQueries):
@@ -125,7 +130,7 @@ class EmailQueries(QuotaQueries):
             params.append(older_than_seq)
         if query is not None:
             where += f" AND {_MATCHES}"
-            params.extend([like_pattern(query)] * 3)
+            params.extend([like_pattern(query)] * 4)
         return where, params
 
     async def page_emails(
@@ -137,7 +142,8 @@ class EmailQueries(QuotaQueries):
         after_event: int = 0,
     ) -> list[Email]:
         """Emails newest first (by seq, the order of storing) before `older_than_seq`, with
-        `query` in the subject, sender or text, past the event cursor `after_event`; full bodies."""
+        `query` in the subject, sender, text or `+tag`, past the event cursor `after_event`; full
+        bodies."""
         where, params = self._email_filter(inbox, older_than_seq, query, after_event)
         rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
         return map_rows(Email, rows, skip=("details",))

@@ -123,6 +123,8 @@ class Email:
     html: str
     received_at: int
     size: int
+    tls: bool  # came over STARTTLS (1/0 as SQLite reads it from the details JSON)
+    tag: str | None  # the sub-address it was sent to (name+tag@)
     event_id: int
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -140,6 +142,8 @@ class Email:
             html=row["html"],
             received_at=row["received_at"],
             size=row["size"],
+            tls=bool(row["tls"]),
+            tag=row["tag"],
             details=json.loads(details) if details else {},
         )
 
@@ -172,6 +176,8 @@ class EmailPreview:
     has_html: bool
     received_at: int
     size: int
+    tls: bool
+    tag: str | None
     event_id: int = 0
 
     @classmethod
@@ -186,6 +192,8 @@ class EmailPreview:
             has_html=bool(row["has_html"]),
             received_at=row["received_at"],
             size=row["size"],
+            tls=bool(row["tls"]),
+            tag=row["tag"],
         )
 
 
@@ -222,6 +230,8 @@ class StoredEmail:
     size: int = 0
     seq: int | None = None
     email_count: int | None = None
+    tls: bool = False
+    tag: str | None = None
     event_id: int = 0  # per account, strictly increasing: the SSE id and the `after=` cursor
 
 

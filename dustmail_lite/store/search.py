@@ -11,12 +11,13 @@ from typing import Any
 
 from ..search import SearchQuery, Term
 from .database import Database
+from .emails import _DELIVERY
 from .rows import Email, map_rows
 
 _COLUMNS = {None: "{subject text}", "from": "mail_from", "to": "rcpt", "subject": "subject"}
 _SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
-    " e.size, e.event_id"
+    f" e.size, e.event_id, {_DELIVERY}"
 )
 
 

@@ -146,6 +146,8 @@ class Store(
                         size=d.email.size,
                         seq=place.seq if place else None,
                         email_count=place.email_count if place else None,
+                        tls=bool(d.email.details.get("tls")),
+                        tag=d.email.details.get("tag"),
                         event_id=event_id,
                     )
                 )
