@@ -5,7 +5,7 @@ never share or clash."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -61,8 +61,9 @@ class Metrics:
     def add_gauges(self, gauges: list[tuple[str, str, Callable[[], float]]]) -> None:
         self.registry.register(Gauges(gauges))
 
-    def endpoint(self, allow_remote: bool) -> Callable[[Request], Response]:
-        def metrics(request: Request) -> Response:
+    def endpoint(self, allow_remote: bool) -> Callable[[Request], Awaitable[Response]]:
+        # On the event loop (async), so the gauges read the server's state from its own thread.
+        async def metrics(request: Request) -> Response:
             client = request.client.host if request.client else ""
             if not allow_remote and not _is_loopback(client):
                 return error_response(403, "forbidden", "Metrics are served to loopback clients only.")
