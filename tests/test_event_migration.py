@@ -16,7 +16,8 @@ from dustmail_lite.store.schema import MIGRATIONS, split_sql
 def old_database(path) -> None:
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)")
-    for name, script in MIGRATIONS[:4]:
+    before = [name for name, _ in MIGRATIONS].index("0006_email_events")
+    for name, script in MIGRATIONS[:before]:  # the schema as it was before issue 15
         for statement in split_sql(script):
             db.execute(statement)
         db.execute("INSERT INTO migrations VALUES (?, 0)", (name,))

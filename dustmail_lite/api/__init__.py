@@ -19,6 +19,7 @@ from ..events import EventHub
 from ..inboxes import InboxService
 from ..limits import ConcurrencyCaps
 from ..mime import Limits
+from ..parsing import ParserPool
 from ..quota import Quotas
 from ..store import Store
 from .auth import Authenticator, Caller
@@ -44,6 +45,8 @@ def build_api(
         wait=config.wait,
         webhooks=config.webhooks,
         max_message_size=config.smtp.max_message_size,
+        parser=ParserPool.shared(config.smtp.parse_workers),
+        parse_timeout=config.smtp.parse_timeout,
         openapi=openapi_document(config, OPERATIONS),
         quotas=quotas,
         streams=ConcurrencyCaps(config.wait.max_streams_per_account),

@@ -11,6 +11,7 @@ from ..events import EventHub
 from ..inboxes import InboxService
 from ..limits import ConcurrencyCaps
 from ..mime import Limits
+from ..parsing import ParserPool
 from ..quota import Quotas
 from ..store import Store
 from .auth import Authenticator
@@ -28,6 +29,8 @@ class ApiContext:
     wait: WaitConfig
     webhooks: WebhooksConfig
     max_message_size: int  # SMTP's limit, which the dry run's body shares
+    parser: ParserPool  # the dry run parses in the same worker processes as SMTP
+    parse_timeout: float
     openapi: dict[str, Any]  # the generated document, served as is
     quotas: Quotas
     streams: ConcurrencyCaps  # open event streams per account

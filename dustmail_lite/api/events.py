@@ -20,6 +20,7 @@ from . import paging
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
+from .large import email_reply
 from .models import EmailDetail, EmailSummary, WaitMeta, timestamp
 from .present import email_detail, inbox_of
 from .routing import UUID_RE, Operation, Param, ok
@@ -56,7 +57,7 @@ async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     if email is None:
         return ok(caller, None, WaitMeta(rate_limit=caller.rate_limit, timed_out=True, timeout=timeout))
     meta = WaitMeta(rate_limit=caller.rate_limit, timed_out=False, event_id=email.event_id)
-    return ok(caller, email_detail(email, request), meta)
+    return email_reply(caller, email_detail(email, request), meta)
 
 
 async def cursor_param(ctx: ApiContext, request: Request, inbox: store.Inbox, name: str = "after") -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from typing import Any
@@ -12,6 +13,7 @@ from .delivery import Delivery
 from .inboxes import like_pattern
 from .quotas import QuotaQueries
 from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, map_rows
+from .schema import VIEW_BODY_CHARS
 
 # Whether it came over STARTTLS, and its sub-address tag: kept in the details JSON.
 _DELIVERY = "coalesce(json_extract(e.details, '$.tls'), 0) AS tls, json_extract(e.details, '$.tag') AS tag"
@@ -28,6 +30,13 @@ _PREVIEW = (
 _MATCHES = (
     "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\'"
     " OR '+' || json_extract(e.details, '$.tag') LIKE ? ESCAPE '\\')"
+)
+# coalesce() evaluates lazily: a body that has a cut copy in email_previews is never loaded.
+_VIEW = (
+    "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, coalesce(p.text, e.text) AS text,"
+    " coalesce(p.html, e.html) AS html, e.received_at, e.size, e.event_id, p.seq IS NOT NULL AS truncated,"
+    f" {_DELIVERY}"
+    " FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk LEFT JOIN email_previews p ON p.seq = e.seq"
 )
 
 
@@ -89,6 +98,15 @@ class EmailQueries(QuotaQueries):
                 rows,
             )
             await self._enqueue_webhooks(conn, batch, ids_per_delivery)
+            big = [
+                (row[0],) for row in rows if len(row[5]) > VIEW_BODY_CHARS or len(row[6]) > VIEW_BODY_CHARS
+            ]
+            if big:
+                await conn.executemany(
+                    "INSERT INTO email_previews (seq, text, html) SELECT seq, substr(text, 1, ?),"
+                    " substr(html, 1, ?) FROM emails WHERE id = ?",
+                    [(VIEW_BODY_CHARS, VIEW_BODY_CHARS, email_id) for (email_id,) in big],
+                )
             for pk in crowded:
                 self._search_dirty = True
                 await conn.execute(
@@ -142,11 +160,16 @@ class EmailQueries(QuotaQueries):
         after_event: int = 0,
     ) -> list[Email]:
         """Emails newest first (by seq, the order of storing) before `older_than_seq`, with
-        `query` in the subject, sender, text or `+tag`, past the event cursor `after_event`; full
-        bodies."""
+        `query` in the subject, sender, text or `+tag`, past the event cursor `after_event`; the
+        text and html of big
+        emails are their first VIEW_BODY_CHARS characters, with `truncated` set (the whole bodies
+        are not read)."""
         where, params = self._email_filter(inbox, older_than_seq, query, after_event)
-        rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
-        return map_rows(Email, rows, skip=("details",))
+        rows = await self._all(f"{_VIEW} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
+        return [
+            dataclasses.replace(e, truncated=bool(e.truncated), tls=bool(e.tls))
+            for e in map_rows(Email, rows, skip=("details",))
+        ]
 
     @staticmethod
     async def _number_events(
@@ -193,7 +216,7 @@ class EmailQueries(QuotaQueries):
             where = "e.inbox_pk = ? AND e.event_id > ?"
             params = [inbox.pk, after_event]
         rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.event_id LIMIT ?", (*params, limit))
-        return map_rows(Email, rows, skip=("details",))
+        return map_rows(Email, rows, skip=("truncated", "details"))
 
     async def claim_next(self, inbox: Inbox, after_event: int = 0) -> Email | None:
         """The oldest unclaimed email of the inbox past `after_event`, marked claimed in the
@@ -245,6 +268,14 @@ class EmailQueries(QuotaQueries):
             (inbox.pk, after_event),
         )
         return Email.from_row(row, with_details=True) if row else None
+
+    async def get_raw_slice(self, inbox: Inbox, email_id: str, start: int, end: int) -> bytes | None:
+        """Bytes [start, end) of the stored message, read without loading the rest."""
+        row = await self._one(
+            "SELECT substr(raw, ?, ?) AS part FROM emails WHERE id = ? AND inbox_pk = ?",
+            (start + 1, max(0, end - start), email_id, inbox.pk),
+        )
+        return bytes(row["part"]) if row else None
 
     async def get_raw(self, inbox: Inbox, email_id: str) -> bytes | None:
         row = await self._one("SELECT raw FROM emails WHERE id = ? AND inbox_pk = ?", (email_id, inbox.pk))

@@ -126,6 +126,7 @@ class Email:
     tls: bool  # came over STARTTLS (1/0 as SQLite reads it from the details JSON)
     tag: str | None  # the sub-address it was sent to (name+tag@)
     event_id: int
+    truncated: bool = False  # text or html cut to a preview (the inbox view)
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
+# Emails whose text or html is longer than this (in characters) get a row in email_previews
+# at ingest, with both cut to this length: the inbox view reads those, never whole big bodies.
+VIEW_BODY_CHARS = 8 * 1024
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_core",
@@ -131,10 +135,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0005_email_previews",
+        f"""
+        CREATE TABLE email_previews (
+            seq INTEGER PRIMARY KEY,  -- emails.seq
+            text TEXT NOT NULL,
+            html TEXT NOT NULL
+        );
+        CREATE TRIGGER email_previews_removed AFTER DELETE ON emails BEGIN
+            DELETE FROM email_previews WHERE seq = OLD.seq;
+        END;
+        INSERT INTO email_previews (seq, text, html)
+            SELECT seq, substr(text, 1, {VIEW_BODY_CHARS}), substr(html, 1, {VIEW_BODY_CHARS}) FROM emails
+            WHERE length(text) > {VIEW_BODY_CHARS} OR length(html) > {VIEW_BODY_CHARS};
+        """,
+    ),
+    (
         # Rebuilt rather than altered, so the new columns sit before `raw` (a column after it
         # would be read through the message's overflow pages). `event_id` is the per-account
         # cursor of issue 15; `rcpt` and `has_attachment` serve search; `claimed_at` claims.
-        "0005_email_events",
+        "0006_email_events",
         """
         ALTER TABLE accounts ADD COLUMN last_event_id INTEGER NOT NULL DEFAULT 0;
         CREATE TABLE emails_new (
@@ -173,6 +193,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE TRIGGER emails_removed AFTER DELETE ON emails BEGIN
             UPDATE inboxes SET email_count = email_count - 1 WHERE pk = OLD.inbox_pk;
         END;
+        CREATE TRIGGER email_previews_removed AFTER DELETE ON emails BEGIN
+            DELETE FROM email_previews WHERE seq = OLD.seq;
+        END;
         CREATE TRIGGER emails_bytes_added AFTER INSERT ON emails BEGIN
             UPDATE inboxes SET stored_bytes = stored_bytes + NEW.size WHERE pk = NEW.inbox_pk;
             UPDATE accounts SET stored_bytes = stored_bytes + NEW.size WHERE id = NEW.account_id;
@@ -187,7 +210,7 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
     (
         # The outbox: one row per (endpoint, email), written in the email's own transaction.
-        "0006_webhooks",
+        "0007_webhooks",
         """
         CREATE TABLE webhooks (
             id TEXT PRIMARY KEY,
@@ -225,7 +248,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "0007_refusals",
+        "0008_refusals",
         """
         CREATE TABLE smtp_refusals (
             id INTEGER PRIMARY KEY,
@@ -250,7 +273,7 @@ MIGRATIONS: list[tuple[str, str]] = [
 # GIN index instead). External content: the index stores no second copy of the text.
 SQLITE_MIGRATIONS: list[tuple[str, str]] = [
     (
-        "0008_search_fts5",
+        "0009_search_fts5",
         """
         CREATE VIRTUAL TABLE email_search USING fts5(
             subject, text, mail_from, rcpt, content='emails', content_rowid='seq',

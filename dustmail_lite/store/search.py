@@ -100,4 +100,4 @@ class SearchQueries(Database):
             f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
         )
         rows = await self._all(sql, (*params, limit))
-        return map_rows(Email, rows, skip=("details",))
+        return map_rows(Email, rows, skip=("truncated", "details"))
