@@ -98,8 +98,8 @@ class EmailQueries(QuotaQueries):
                 rows,
             )
             await self._enqueue_webhooks(conn, batch, ids_per_delivery)
-            big = [
-                (row[0],) for row in rows if len(row[5]) > VIEW_BODY_CHARS or len(row[6]) > VIEW_BODY_CHARS
+            big = [  # rows: id, inbox, account, event, received, from, rcpt, subject, text (8), html (9)
+                (row[0],) for row in rows if len(row[8]) > VIEW_BODY_CHARS or len(row[9]) > VIEW_BODY_CHARS
             ]
             if big:
                 await conn.executemany(
