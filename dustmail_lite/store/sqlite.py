@@ -66,7 +66,7 @@ class Store(
     def from_config(cls, config: Any, on_committed: OnCommitted | None = None) -> Store:
         """From the `storage` and `inboxes` sections of `config`."""
         return cls(
-            config.storage.path,
+            config.database,
             max_emails_per_inbox=config.inboxes.max_emails,
             address_quarantine=config.inboxes.username_quarantine,
             on_committed=on_committed,
