@@ -48,10 +48,11 @@ async def webhooks_create(config: Config, store: Store, url: str, owner: str, in
 
 
 @webhooks.command("list")
-@click.option("--owner", required=True)
+@click.option("--owner", required=True, help="Account the webhook belongs to.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @with_store
 async def webhooks_list(config: Config, store: Store, owner: str, as_json: bool) -> None:
+    """The account's webhooks: state, pending deliveries, URL (and why one was disabled)."""
     rows = [
         {
             "id": h.id,
@@ -77,7 +78,7 @@ async def webhooks_list(config: Config, store: Store, owner: str, as_json: bool)
 
 @webhooks.command("deliveries")
 @click.argument("webhook_id")
-@click.option("--owner", required=True)
+@click.option("--owner", required=True, help="Account the webhook belongs to.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @with_store
 async def webhooks_deliveries(
@@ -109,9 +110,10 @@ async def webhooks_deliveries(
 
 @webhooks.command("delete")
 @click.argument("webhook_id")
-@click.option("--owner", required=True)
+@click.option("--owner", required=True, help="Account the webhook belongs to.")
 @with_store
 async def webhooks_delete(config: Config, store: Store, webhook_id: str, owner: str) -> None:
+    """Delete WEBHOOK_ID; its pending deliveries are cancelled."""
     if not await store.delete_webhook(webhook_id, await _account_id(store, owner)):
         raise click.ClickException(f"no webhook {webhook_id} on {owner!r}")
     info(f"Webhook {webhook_id} deleted; its pending deliveries are cancelled.")
