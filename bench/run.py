@@ -526,6 +526,80 @@ async def seed_expired(db: Path, account: str, count: int) -> None:
             await asyncio.gather(*(store.deliver([i], email) for i in inboxes))
 
 
+# Search corpus: words drawn Zipf-like from a fixed vocabulary, so some words are in most
+# mails and most words in few, as in real mail; a few exact markers to find.
+VOCABULARY = [f"w{n:04d}" for n in range(5000)]
+SENDERS = [f"{name}@{domain}" for name in ("noreply", "billing", "alerts", "news", "support", "team")
+           for domain in ("shop.example", "bank.example", "social.example", "ci.example", "mail.example")]
+SEARCH_QUERIES = {
+    "common word": "w0001",
+    "rare word": "w4321",
+    "two words": "w0002 w0150",
+    "phrase": '"w0003 w0004"',
+    "prefix": "w43*",
+    "from:": "from:billing@bank.example",
+    "subject: + word": "subject:w0010 w0020",
+    "has:attachment": "has:attachment",
+    "marker code": "marker777777",
+    "date range + word": "after:2020-01-01 before:2100-01-01 w0005",
+    "no match": "zzzznothing",
+}
+
+
+async def seed_search_corpus(db: Path, account: str, total: int, per_inbox: int = 1000) -> None:
+    import random
+
+    rng = random.Random(15)
+    weights = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
+    store = Store(db, max_emails_per_inbox=10_000_000, synchronous="OFF", max_batch=2000)
+    async with store:
+        acc = await store.get_account(account)
+        created = 0
+        while created < total:
+            inbox = await store.create_inbox(acc.id, f"search{created}", "bench.test", 365 * 86400 * 1000)
+            batch = []
+            for n in range(min(per_inbox, total - created)):
+                words = rng.choices(VOCABULARY, weights, k=60)
+                subject = " ".join(words[:6])
+                text = " ".join(words[6:]) + (" marker777777" if (created + n) % 100_000 == 7 else "")
+                attachments = [{"id": "1", "filename": "a.pdf", "content_type": "application/pdf", "size": 10}] \
+                    if (created + n) % 50 == 0 else []
+                raw = f"Subject: {subject}\r\n\r\n{text}\r\n".encode()
+                batch.append(NewEmail(rng.choice(SENDERS), subject, text, "", len(raw), raw,
+                                      {"to": [inbox.address], "attachments": attachments, "codes": [], "links": []}))
+            await asyncio.gather(*(store.deliver([inbox], email) for email in batch))
+            created += len(batch)
+            if created % 100_000 == 0:
+                print(f"  seeded {created}", flush=True)
+
+
+def search_bench(total: int, out: Path) -> None:
+    """GET /api/v1/emails?q= latency over `total` stored emails of one account."""
+    from urllib.parse import quote
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server(Path(tmp))
+        key = server.cli("keys", "create", "--owner", "bench", "--plan", "premium")
+        started = time.perf_counter()
+        asyncio.run(seed_search_corpus(server.db, "bench", total))
+        seed_seconds = time.perf_counter() - started
+        server.start()
+        figures = {}
+        for name, q in SEARCH_QUERIES.items():
+            point = http_bench(server.http_port, key, f"/api/v1/emails?q={quote(q)}", sequential=100,
+                               concurrency=4, seconds=1)
+            figures[name] = {"q": q, "p50_ms": point["p50_ms"], "p99_ms": point["p99_ms"]}
+            print(f"  {name:<20} p50 {point['p50_ms']:7.2f} ms  p99 {point['p99_ms']:7.2f} ms", flush=True)
+        server.stop()
+        db_bytes = server.db.stat().st_size
+    results = json.loads(out.read_text()) if out.exists() else {}
+    results["search"] = {"stored": total, "seed_seconds": seed_seconds, "db_bytes": db_bytes,
+                         "queries": figures, "machine": machine()}
+    out.write_text(json.dumps(results, indent=2))
+    p50s = sorted(f["p50_ms"] for f in figures.values())
+    print(f"search over {total}: median of the queries' p50 {p50s[len(p50s) // 2]:.2f} ms, worst p50 {p50s[-1]:.2f} ms")
+
+
 def many_parts(count: int) -> bytes:
     body = b"".join(b"--x\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i for i in range(count))
     return b'Subject: wide\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="x"\r\n\r\n' + body + b"--x--\r\n"
@@ -620,7 +694,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help="dustmail-lite only: ingest, API and wait figures (no peers, scale or purge)")
     parser.add_argument("--only", choices=["issue11"], help="only the ingest comparison, inbox view and hostile runs")
+    parser.add_argument("--search", type=int, default=0, metavar="N",
+                        help="only the search figures, over N stored emails (1000000 for the target)")
     args = parser.parse_args()
+    if args.search:
+        search_bench(args.search, Path(args.out))
+        return
     single, multi = max(200, args.messages // 5), args.messages
     results: dict = {"machine": machine(), "message_size": MESSAGE_SIZE}
 

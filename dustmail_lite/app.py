@@ -27,11 +27,14 @@ from .events import EventHub
 from .inboxes import InboxService
 from .limits import check_open_mail_drop
 from .mcp import mcp_endpoint
+from .metrics import Metrics
 from .mime import Limits
 from .quota import Quotas
+from .refusals import ObservedIngestHandler, RefusalLog
 from .security_headers import SecurityHeaders
-from .smtp import IngestHandler, SmtpServer
-from .store import Store
+from .smtp import SmtpServer
+from .store import PurgeStats, Store, StoredEmail
+from .webhooks import Attempt, WebhookSender, email_payload
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +47,77 @@ class Server:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.events = EventHub()
-        self.store = Store.from_config(config, on_committed=self.events.publish_stored)
+        self.store = Store.from_config(config, on_committed=self._committed)
+        self.store.webhook_payload = email_payload(config.webhooks.public_url)
+        self.metrics = Metrics()
+        self.webhooks = WebhookSender(self.store, config.webhooks, self._webhook_attempted)
+        self.refusals = RefusalLog(self.store, config.refusals)
         self.domains = Domains.from_config(self.store, config)
         self.inboxes = InboxService(self.store, self.domains, config.plans)
         self.quotas = Quotas(self.store, config.storage, config.plans)
         self.api = build_api(config, self.store, self.domains, self.events, self.inboxes, self.quotas)
-        self.ingest = IngestHandler(
+        self.ingest = ObservedIngestHandler(
             config.smtp, Limits.from_config(config), self.store, self.domains, self.inboxes, self.quotas
         )
+        self.ingest.observe(self.refusals, self.metrics)
         self.smtp = SmtpServer(config.smtp, self.ingest)
         self.mcp = mcp_endpoint(self.api.auth)
         self.tasks: list[asyncio.Task[None]] = []
+        self._instrument()
+
+    def _instrument(self) -> None:
+        m = self.metrics
+        self.store.observe_commit = m.commit_seconds.observe
+        self.store.observe_purge = self._purged
+        self.pending_webhooks = 0  # refreshed by the purge task's interval (a count query)
+        m.add_gauges(
+            [
+                (
+                    "dustmail_delivery_queue",
+                    "Deliveries waiting for a group commit",
+                    lambda: self.store.queued_deliveries,
+                ),
+                (
+                    "dustmail_refusal_queue",
+                    "Refusals waiting to be recorded",
+                    lambda: len(self.refusals.queue),
+                ),
+                (
+                    "dustmail_webhook_outbox",
+                    "Webhook deliveries pending (at the last purge run)",
+                    lambda: self.pending_webhooks,
+                ),
+                ("dustmail_smtp_sessions", "Open SMTP sessions", lambda: len(self.smtp.connections.sessions)),
+                ("dustmail_waiters", "Waits under way", lambda: sum(self.api.waits.open.values())),
+                ("dustmail_streams", "Open event streams", lambda: sum(self.api.streams.open.values())),
+            ]
+        )
+
+    def _purged(self, stats: PurgeStats) -> None:
+        self.metrics.purge_runs.inc()
+        self.metrics.purged_emails.inc(stats.emails)
+        task = asyncio.create_task(self._count_outbox())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _count_outbox(self) -> None:
+        self.pending_webhooks = await self.store.count_pending_deliveries()
+
+    def _webhook_attempted(self, attempt: Attempt) -> None:
+        (self.metrics.webhook_deliveries if attempt.delivered else self.metrics.webhook_failures).inc()
+
+    def _committed(self, stored: list[StoredEmail]) -> None:
+        """After each group commit: wake waiters and streams, and the webhook outbox."""
+        self.events.publish_stored(stored)
+        self.webhooks.wake()
 
     async def start(self) -> None:
         check_open_mail_drop(self.config)
         await self.store.open()
+        self._background: set[asyncio.Task[None]] = set()
+        await self._count_outbox()
+        self.webhooks.start()
+        self.refusals.start()
         owner = self.config.smtp.catch_all_owner
         if owner:
             account = await self.store.get_account(owner) or await self.store.ensure_account(owner)
@@ -80,6 +139,8 @@ class Server:
 
     async def stop(self) -> None:
         await self.smtp.stop()
+        await self.webhooks.stop()
+        await self.refusals.stop()
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
@@ -105,6 +166,10 @@ def create_app(config: Config) -> Starlette:
         Mount("/api/v1", routes=api_routes(server.api)),
         Route("/mcp", server.mcp, methods=["GET", "POST", "DELETE"]),
     ]
+    if config.metrics.enabled:
+        routes.append(
+            Route("/metrics", server.metrics.endpoint(config.metrics.allow_remote), methods=["GET"])
+        )
     if config.web.enabled:
         prefix = config.web.prefix.rstrip("/")
         if prefix:

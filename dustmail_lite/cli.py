@@ -563,3 +563,9 @@ async def backup(config: Config, store: Store, path: str) -> None:
     """Write a consistent copy of the database to PATH, safe while serve runs."""
     await store.backup(path)
     info(f"Backup written to {path}.")
+
+
+# Subcommand groups kept in modules of their own (they import the helpers above).
+from .cli_webhooks import webhooks  # noqa: E402
+
+main.add_command(webhooks)

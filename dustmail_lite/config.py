@@ -312,6 +312,33 @@ class DnsConfig:
 
 
 @dataclass(frozen=True)
+class WebhooksConfig:
+    allow_private_targets: bool = setting(
+        False, BOOL, "let webhooks reach loopback, private and link-local addresses (SSRF guard off)"
+    )
+    max_per_account: int = setting(10, INT, "webhook endpoints an account may have", 1)
+    timeout: float = setting("10s", DURATION, "time allowed for one delivery attempt", 0.1)
+    retry_initial: float = setting("10s", DURATION, "wait before the first retry; doubled after each", 0.01)
+    retry_max_interval: float = setting("1h", DURATION, "longest wait between two retries", 0.01)
+    disable_after: float = setting(
+        "24h", DURATION, "an endpoint failing without a success this long is disabled (reason shown)", 0.01
+    )
+    public_url: str = setting("", STR, "base URL of this server for links in payloads (empty: paths only)")
+
+
+@dataclass(frozen=True)
+class RefusalsConfig:
+    keep: float = setting("7d", DURATION, "how long SMTP refusals are kept for GET /api/v1/refusals", 1)
+    max_rows: int = setting(100000, INT, "refusals kept at most (the oldest go first)", 100)
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    enabled: bool = setting(False, BOOL, "serve Prometheus metrics at GET /metrics")
+    allow_remote: bool = setting(False, BOOL, "answer /metrics to any client, not only loopback addresses")
+
+
+@dataclass(frozen=True)
 class WebConfig:
     enabled: bool = setting(True, BOOL, "serve the web dashboard")
     prefix: str = setting("/", STR, "URL path the dashboard is served under")
@@ -351,6 +378,9 @@ class Config:
     wait: WaitConfig = field(default_factory=WaitConfig)
     dns: DnsConfig = field(default_factory=DnsConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
+    refusals: RefusalsConfig = field(default_factory=RefusalsConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: str = field(default="<defaults>", compare=False)
     # The folder a relative [storage] path is relative to: the config file's; "" = data_dir().

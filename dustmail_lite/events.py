@@ -35,6 +35,11 @@ class Subscription:
         except TimeoutError:
             return None
 
+    def drain(self) -> None:
+        """Forget what is queued (the caller is about to read it from the store)."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+
     def close(self) -> None:
         self._hub._remove(self)
 

@@ -231,7 +231,7 @@ class Live(Client):
         self.uvicorn.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         self.thread = threading.Thread(target=self.uvicorn.run, daemon=True)
         self.thread.start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while not self.uvicorn.started:
             assert self.thread.is_alive(), "server thread died during startup"
             assert time.monotonic() < deadline, "server did not start"
@@ -272,7 +272,7 @@ class ServeProcess:
                 [sys.executable, "-m", "dustmail_lite", "serve"],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 45  # start-up on a loaded 2-core machine (imports, parser workers)
         while True:
             assert self.proc.poll() is None, self.log.read_text()
             try:

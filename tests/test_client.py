@@ -249,3 +249,30 @@ def test_async_client_every_method(make_live):
             assert (caught.value.status, caught.value.code) == (404, "inbox_not_found")
 
     asyncio.run(scenario())
+
+
+def test_parallel_workers_claim_each_email_once_through_the_client(live):
+    """Issue 15's claims through issue 16's client: four workers share one inbox and take
+    eight emails, each exactly once; a ninth claim finds nothing left and times out."""
+    key = live.key("workers", "premium")
+    premium = Client(live.base_url, key)
+    inbox = premium.create_inbox()
+    for n in range(8):
+        live.send(inbox.email, subject=f"Sign-up {n}", body=f"Your code is 70000{n}")
+    claimed: queue.Queue[str] = queue.Queue()
+
+    def worker() -> None:
+        with Client(live.base_url, key) as client:
+            for _ in range(2):
+                claimed.put(client.wait_for_code(inbox, timeout=10, claim=True))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(claimed.get_nowait() for _ in range(claimed.qsize()))
+    assert codes == [f"70000{n}" for n in range(8)]
+    with pytest.raises(WaitTimeout):
+        premium.wait_for_email(inbox, timeout=0.2, claim=True)
+    premium.close()

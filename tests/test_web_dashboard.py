@@ -32,6 +32,16 @@ def api_requests(page) -> list:
     return seen
 
 
+def settle(page, requests: list, count: int, timeout_ms: int = 10_000) -> None:
+    """Let the page's events run until `count` requests have finished (a view can render
+    before Playwright reports its request finished), then a little longer for any extra."""
+    waited = 0
+    while len(requests) < count and waited < timeout_ms:
+        page.wait_for_timeout(50)
+        waited += 50
+    page.wait_for_timeout(200)
+
+
 def send_batch(live, address, subjects):
     with live.smtp() as s:
         for subject in subjects:
@@ -228,6 +238,7 @@ def test_requests_per_action_and_none_while_idle(make_live, browser):  # noqa: F
         page.wait_for_selector("#email-list li")
         page.click("#email-list .row-link")
         page.wait_for_selector(".chip, #email-subject:not(:empty)")
+        settle(page, requests, 2)
         assert [(m, u.split("?")[0]) for m, u, _ in requests] == [
             ("GET", f"/inbox/{inbox['id']}"), ("GET", f"/inbox/{inbox['id']}/emails/{email_id}")]
         assert all(size < 4096 for _, _, size in requests), requests

@@ -43,6 +43,7 @@ def build_api(
         limits=Limits.from_config(config),
         http=config.http,
         wait=config.wait,
+        webhooks=config.webhooks,
         max_message_size=config.smtp.max_message_size,
         parser=ParserPool.shared(config.smtp.parse_workers),
         parse_timeout=config.smtp.parse_timeout,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import HttpConfig, WaitConfig
+from ..config import HttpConfig, WaitConfig, WebhooksConfig
 from ..domains import Domains
 from ..events import EventHub
 from ..inboxes import InboxService
@@ -27,6 +27,7 @@ class ApiContext:
     limits: Limits
     http: HttpConfig
     wait: WaitConfig
+    webhooks: WebhooksConfig
     max_message_size: int  # SMTP's limit, which the dry run's body shares
     parser: ParserPool  # the dry run parses in the same worker processes as SMTP
     parse_timeout: float

@@ -11,9 +11,12 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from .. import store
 from ..config import Config, WaitConfig
-from ..events import Subscription
 from ..limits import ConcurrencyCaps, Slot, TooMany
+from ..store import StoredEmail
+from ..store.rows import PREVIEW_CHARS
+from . import paging
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
@@ -26,15 +29,14 @@ from .routing import UUID_RE, Operation, Param, ok
 async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
     timeout = timeout_param(request, ctx.wait)
-    after_seq = 0
-    after = request.query_params.get("after")
-    if after is not None:
-        if not UUID_RE.match(after):
-            raise ApiError.of("invalid_after", "'after' must be the id of an email of this inbox.")
-        previous = await ctx.store.get_email(inbox, after)
-        if previous is None:
-            raise ApiError.of("email_not_found", "'after' names no email of this inbox.")
-        after_seq = previous.seq
+    after = await cursor_param(ctx, request, inbox)
+    claim = paging.flag_param("claim", request.query_params.get("claim"))
+
+    async def look() -> store.Email | None:
+        if claim:
+            return await ctx.store.claim_next(inbox, after)
+        return await ctx.store.email_after(inbox, after)
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     recheck = ctx.wait.key_recheck
@@ -43,7 +45,7 @@ async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
         slot(ctx.waits, caller, "too_many_waits", "waits"),
         ctx.events.subscribe_inbox(inbox.id) as subscription,
     ):
-        email = await ctx.store.email_after(inbox, after_seq)
+        email = await look()
         while email is None:
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -51,11 +53,28 @@ async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
             if await subscription.get(min(remaining, recheck)) is None:
                 await still_authorized(ctx, caller)
                 continue
-            email = await ctx.store.email_after(inbox, after_seq)
+            email = await look()
     if email is None:
         return ok(caller, None, WaitMeta(rate_limit=caller.rate_limit, timed_out=True, timeout=timeout))
-    meta = WaitMeta(rate_limit=caller.rate_limit, timed_out=False)
+    meta = WaitMeta(rate_limit=caller.rate_limit, timed_out=False, event_id=email.event_id)
     return email_reply(caller, email_detail(email, request), meta)
+
+
+async def cursor_param(ctx: ApiContext, request: Request, inbox: store.Inbox, name: str = "after") -> int:
+    """`after`: an event id (a number) or, as before, the id of an email of this inbox."""
+    text = request.query_params.get(name)
+    if text is None:
+        return 0
+    if text.isdigit() and len(text) <= 18:
+        return int(text)
+    if not UUID_RE.match(text):
+        raise ApiError.of(
+            "invalid_after", f"'{name}' must be an event id or the id of an email of this inbox."
+        )
+    previous = await ctx.store.get_email(inbox, text)
+    if previous is None:
+        raise ApiError.of("email_not_found", f"'{name}' names no email of this inbox.")
+    return previous.event_id
 
 
 def timeout_param(request: Request, wait: WaitConfig) -> float:
@@ -90,15 +109,61 @@ async def still_authorized(ctx: ApiContext, caller: Caller) -> None:
         raise ApiError.of("unauthorized", "This API key was revoked.")
 
 
+def last_event_id(request: Request) -> int | None:
+    """Where a reconnecting client left off: the `Last-Event-ID` header (EventSource sends it
+    by itself), or `?last_event_id=` for a first connection that resumes."""
+    text = request.headers.get("last-event-id") or request.query_params.get("last_event_id")
+    if text is None or text == "":
+        return None
+    text = text.strip()
+    if not text.isdigit() or len(text) > 18:
+        raise ApiError.of("invalid_after", "Last-Event-ID must be an event id (a number).")
+    return int(text)
+
+
 async def inbox_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
     taken = slot(ctx.streams, caller, "too_many_streams", "event streams")
-    return event_stream(ctx, caller, ctx.events.subscribe_inbox(inbox.id), taken)
+    return await event_stream(ctx, request, caller, inbox, taken)
 
 
 async def account_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     taken = slot(ctx.streams, caller, "too_many_streams", "event streams")
-    return event_stream(ctx, caller, ctx.events.subscribe_account(caller.account_id), taken)
+    return await event_stream(ctx, request, caller, None, taken)
+
+
+def _event_text(email: store.Email | StoredEmail) -> str:
+    if isinstance(email, StoredEmail):
+        summary = EmailSummary(
+            id=email.id,
+            inbox_id=email.inbox_id,
+            from_=email.mail_from,
+            subject=email.subject,
+            received_at=timestamp(email.received_at),
+            preview=email.preview,
+            has_html=email.has_html,
+            size=email.size,
+            seq=email.seq,
+            email_count=email.email_count,
+            tls=email.tls,
+            tag=email.tag,
+        )
+    else:  # replayed from the store: the inbox's count of that moment is not known
+        summary = EmailSummary(
+            id=email.id,
+            inbox_id=email.inbox_id,
+            from_=email.mail_from,
+            subject=email.subject,
+            received_at=timestamp(email.received_at),
+            preview=email.text[:PREVIEW_CHARS],
+            has_html=bool(email.html),
+            size=email.size,
+            seq=email.seq,
+            email_count=None,
+            tls=email.tls,
+            tag=email.tag,
+        )
+    return f"id: {email.event_id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
 
 
 class ReleasingStream(StreamingResponse):
@@ -115,21 +180,56 @@ class ReleasingStream(StreamingResponse):
             self.finished()
 
 
-def event_stream(ctx: ApiContext, caller: Caller, subscription: Subscription, taken: Slot) -> Response:
+async def event_stream(
+    ctx: ApiContext, request: Request, caller: Caller, inbox: store.Inbox | None, taken: Slot
+) -> Response:
+    """Events past the client's Last-Event-ID from the store, then live ones, each once.
+
+    The cursor is read before subscribing and the store replayed after: whatever commits in
+    between is in the replay, whatever commits later is in the queue; ids at or below the
+    last one sent are skipped. A reader that falls behind (its queue overflowed) is caught
+    up from the store the same way."""
+    try:
+        resume = last_event_id(request)
+        cursor = resume if resume is not None else await ctx.store.last_event_id(caller.account_id)
+    except BaseException:
+        taken()
+        raise
+    if inbox is not None:
+        subscription = ctx.events.subscribe_inbox(inbox.id)
+    else:
+        subscription = ctx.events.subscribe_account(caller.account_id)
     keepalive = ctx.wait.keepalive
     recheck = min(keepalive, ctx.wait.key_recheck)
 
+    async def replay(after: int) -> AsyncIterator[tuple[int, str]]:
+        while True:
+            batch = await ctx.store.events_after(caller.account_id, after, inbox, 500)
+            for email in batch:
+                after = email.event_id
+                yield after, _event_text(email)
+            if len(batch) < 500:
+                return
+
     async def stream() -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
+        last = cursor
         try:
             yield "retry: 2000\n: connected\n\n"
             quiet_since = loop.time()
+            catch_up = resume is not None
             while True:
+                if catch_up:
+                    subscription.drain()
+                    async for event_id, text in replay(last):
+                        last = event_id
+                        yield text
+                    catch_up = False
                 event = await subscription.get(recheck)
                 if subscription.overflowed:
-                    # This reader fell behind and events were dropped: tell it to reload.
                     subscription.overflowed = False
-                    yield "event: resync\ndata: {}\n\n"
+                    catch_up = True  # events were dropped from the queue: read them from the store
+                    continue
                 if event is None:
                     if not await ctx.store.key_is_active(caller.key_id):
                         yield "event: revoked\ndata: {}\n\n"  # and the stream ends
@@ -137,22 +237,9 @@ def event_stream(ctx: ApiContext, caller: Caller, subscription: Subscription, ta
                     if loop.time() - quiet_since >= keepalive - 0.001:
                         quiet_since = loop.time()
                         yield ": keep-alive\n\n"
-                    continue
-                summary = EmailSummary(
-                    id=event.id,
-                    inbox_id=event.inbox_id,
-                    from_=event.mail_from,
-                    subject=event.subject,
-                    received_at=timestamp(event.received_at),
-                    preview=event.preview,
-                    has_html=event.has_html,
-                    size=event.size,
-                    seq=event.seq,
-                    email_count=event.email_count,
-                    tls=event.tls,
-                    tag=event.tag,
-                )
-                yield f"id: {event.id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
+                elif event.event_id > last:
+                    last = event.event_id
+                    yield _event_text(event)
         finally:
             subscription.close()
 
@@ -170,9 +257,14 @@ def _timeout_schema(config: Config) -> dict[str, Any]:
 
 
 _STREAM = (
-    "Server-Sent Events: `event: email` with an EmailSummary as data; comment lines as keep-alives;"
-    " `event: resync` when the reader fell behind; `event: revoked`, then the end, once the key is revoked."
+    "Server-Sent Events: `event: email` with an EmailSummary as data and its event id as `id:`; "
+    "comment lines as keep-alives; `event: revoked`, then the end, once the key is revoked. A client "
+    "that reconnects with `Last-Event-ID` (or `?last_event_id=`) first gets every stored email past "
+    "that id, then live ones: none missed, none twice (a reader that fell behind is caught up the "
+    "same way)."
 )
+_CURSOR = {"type": "string", "description": "an event id (digits) or an email id (uuid)"}
+_RESUME = Param("last_event_id", "query", {"type": "integer", "minimum": 0})
 
 OPERATIONS = [
     Operation(
@@ -184,15 +276,26 @@ OPERATIONS = [
         description=(
             "Returns at once if such an email exists, else as soon as one is delivered. "
             "When `timeout` seconds pass first, the answer is 200 with `data: null` and "
-            "`meta.timed_out: true`: never mistaken for an email."
+            "`meta.timed_out: true`: never mistaken for an email. `after` is an event id or an "
+            "email id. With `claim=true` the answer is the oldest email nobody has claimed yet, "
+            "claimed for this caller atomically: parallel workers sharing one inbox each get "
+            "different emails, none twice."
         ),
         data=EmailDetail | None,
         meta=WaitMeta,
         params=(
-            Param("after", "query", {"type": "string", "format": "uuid"}),
+            Param("after", "query", _CURSOR),
             Param("timeout", "query", _timeout_schema),
+            Param("claim", "query", {"type": "boolean", "default": False}),
         ),
-        errors=("inbox_not_found", "email_not_found", "invalid_after", "invalid_timeout", "too_many_waits"),
+        errors=(
+            "inbox_not_found",
+            "email_not_found",
+            "invalid_after",
+            "invalid_timeout",
+            "invalid_flag",
+            "too_many_waits",
+        ),
     ),
     Operation(
         "GET",
@@ -203,7 +306,8 @@ OPERATIONS = [
         description=_STREAM,
         reply="media",
         media_type="text/event-stream",
-        errors=("inbox_not_found", "too_many_streams"),
+        params=(_RESUME,),
+        errors=("inbox_not_found", "too_many_streams", "invalid_after"),
         stream=EmailSummary,
     ),
     Operation(
@@ -215,7 +319,8 @@ OPERATIONS = [
         description=_STREAM,
         reply="media",
         media_type="text/event-stream",
-        errors=("too_many_streams",),
+        params=(_RESUME,),
+        errors=("too_many_streams", "invalid_after"),
         stream=EmailSummary,
     ),
 ]

@@ -14,6 +14,7 @@ from . import paging
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
+from .events import cursor_param
 from .models import (
     Account,
     CreatedInboxMeta,
@@ -93,12 +94,13 @@ async def get_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Respon
         older_than = await ctx.store.email_seq(inbox, before) if UUID_RE.match(before) else None
         if older_than is None:
             raise ApiError.of("email_not_found", "'before' names no email of this inbox.")
+    after = await cursor_param(ctx, request, inbox)
     count, last_seq = await ctx.store.inbox_state(inbox)
     records: Sequence[store.Email | store.EmailPreview]
     if summary:
-        records = await ctx.store.page_email_previews(inbox, limit + 1, older_than, query)
+        records = await ctx.store.page_email_previews(inbox, limit + 1, older_than, query, after)
     else:
-        records = await ctx.store.page_emails(inbox, limit + 1, older_than, query)
+        records = await ctx.store.page_emails(inbox, limit + 1, older_than, query, after)
     next_cursor = None
     if len(records) > limit:
         records = records[:limit]
@@ -115,6 +117,9 @@ async def get_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Respon
         last_seq=last_seq if summary else UNSET,
         matches=await ctx.store.count_matching_emails(inbox, query) if query is not None else UNSET,
     )
+    if "after" in params:
+        newest = max((e.event_id for e in records), default=0)
+        meta.last_event_id = max(newest, after)
     return ok(caller, InboxView(inbox=inbox_model(inbox), emails=rows), meta)
 
 
@@ -201,6 +206,7 @@ OPERATIONS = [
                     "description": "1: add this server's `tls` and `tag` to each email",
                 },
             ),
+            Param("after", "query", {"type": "string", "description": "an event id or an email id"}),
         ),
         errors=(
             "inbox_not_found",
@@ -209,6 +215,7 @@ OPERATIONS = [
             "invalid_cursor",
             "invalid_query",
             "invalid_flag",
+            "invalid_after",
         ),
     ),
     Operation(

@@ -52,6 +52,16 @@ class AddDomain(Model, kw_only=True):
     invalid: ClassVar[tuple[str, str]] = ("invalid_domain", 'Body must be {"domain": "example.com"}.')
 
 
+class CreateWebhook(Model, kw_only=True, forbid_unknown_fields=True):
+    url: str
+    inbox_id: str | None = None
+
+    invalid: ClassVar[tuple[str, str]] = (
+        "invalid_webhook_url",
+        'Body must be {"url": "https://...", "inbox_id": optional}.',
+    )
+
+
 # --- meta --------------------------------------------------------------------------
 
 
@@ -90,11 +100,14 @@ class InboxViewMeta(ResponseMeta, kw_only=True):
     next_cursor: str | None = None
     matches: int | UnsetType = UNSET  # with ?q=
     last_seq: int | UnsetType = UNSET  # with ?summary=1: seq of the inbox's newest email
+    # The newest listed email's event id (with `after`): the next `after=`.
+    last_event_id: int | UnsetType = UNSET
 
 
 class WaitMeta(ResponseMeta, kw_only=True):
     timed_out: bool
     timeout: float | UnsetType = UNSET
+    event_id: int | UnsetType = UNSET  # the email's cursor, for the next `after=`
 
 
 class DomainListMeta(ResponseMeta, kw_only=True):
@@ -321,6 +334,68 @@ class EmailSummary(Model, kw_only=True):
     email_count: int | None
     tls: bool
     tag: str | None
+
+
+class EmailHit(Model, kw_only=True):
+    """A search result: where the email is and what a result row shows."""
+
+    id: Uuid
+    inbox_id: Uuid
+    from_: str = msgspec.field(name="from")
+    subject: str
+    preview: str
+    received_at: Time
+    size: int
+    event_id: int
+
+
+class SearchMeta(ResponseMeta, kw_only=True):
+    next_cursor: str | None
+
+
+class Refusal(Model, kw_only=True):
+    """An SMTP refusal of mail for one of the account's addresses."""
+
+    at: Time
+    stage: str  # RCPT or DATA
+    client_address: str
+    sender: str
+    recipient: str
+    domain: str
+    inbox_id: Uuid | None  # the inbox the address is (or was) on, if any
+    reply: str  # what the sending server was told
+    reason: str  # unknown_mailbox, inbox_ended, domain_not_receiving, quota, size, ...
+
+
+class RefusalListMeta(ResponseMeta, kw_only=True):
+    next_cursor: str | None
+
+
+class Webhook(Model, kw_only=True):
+    id: str
+    url: str
+    inbox_id: Uuid | None  # null: every inbox of the account
+    created_at: Time
+    enabled: bool
+    disabled_at: Time | None
+    disabled_reason: str | None
+    failing_since: Time | None
+    pending: int  # deliveries not yet accepted by the receiver
+    secret: str | UnsetType = UNSET  # only in the answer to its creation
+
+
+class WebhookDelivery(Model, kw_only=True):
+    id: str  # the `webhook-id` header (the same on every retry)
+    email_id: Uuid
+    event_id: int
+    status: str  # pending, delivered, cancelled
+    attempts: int
+    created_at: Time
+    last_attempt_at: Time | None
+    last_status: int | None
+    last_error: str | None
+    next_attempt_at: Time | None  # when pending
+    delivered_at: Time | None
 
 
 class Health(Model, kw_only=True):

@@ -25,6 +25,7 @@ PATH_PARAMS: dict[str, dict[str, Any]] = {
     "email_id": {"type": "string", "format": "uuid"},
     "attachment_id": {"type": "string"},
     "domain": {"type": "string"},
+    "webhook_id": {"type": "string", "pattern": "^wh_[0-9a-f]{20}$"},
 }
 ALWAYS = ("unauthorized", "rate_limited", "too_many_auth_failures", "internal_error")  # every keyed call
 

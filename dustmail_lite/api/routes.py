@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import domains, emails, events, extract, inboxes
+from . import domains, emails, events, extract, inboxes, refusals, search, webhooks
 from .meta import health, openapi
 from .routing import Operation
 
@@ -17,4 +17,7 @@ OPERATIONS: list[Operation] = [
     *emails.OPERATIONS,
     *extract.OPERATIONS,
     *domains.OPERATIONS,
+    *search.OPERATIONS,
+    *refusals.OPERATIONS,
+    *webhooks.OPERATIONS,
 ]

@@ -27,6 +27,8 @@ from .rows import (
     PurgeStats,
     ReceivingInbox,
     StoredEmail,
+    Webhook,
+    WebhookDelivery,
     now_ms,
 )
 from .sqlite import Store
@@ -50,5 +52,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredEmail",
+    "Webhook",
+    "WebhookDelivery",
     "now_ms",
 ]

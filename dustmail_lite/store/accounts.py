@@ -19,6 +19,11 @@ class AccountQueries(Database):
         row = await self._one("SELECT id, name, plan, created_at FROM accounts WHERE name = ?", (name,))
         return Account.from_row(row) if row else None
 
+    async def last_event_id(self, account_id: int) -> int:
+        """The newest event id given to an email of the account (0 before the first)."""
+        row = await self._one("SELECT last_event_id FROM accounts WHERE id = ?", (account_id,))
+        return int(row[0]) if row else 0
+
     async def ensure_account(self, name: str, plan: Plan | str | None = None) -> Account:
         """The account called `name`, created (Free unless `plan` says) if new."""
         async with self._transaction() as conn:

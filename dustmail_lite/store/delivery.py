@@ -22,6 +22,7 @@ class Delivery:
     received_at: int
     future: asyncio.Future[list[str]]
     quotas: dict[int, tuple[int, int]] = field(default_factory=dict)  # inbox pk -> (inbox, account) bytes
+    event_ids: list[int] = field(default_factory=list)  # per inbox, set by the write
 
 
 WriteBatch = Callable[[list[Delivery]], Awaitable[list[list[str]]]]
@@ -50,6 +51,10 @@ class DeliveryQueue:
         except asyncio.CancelledError:
             pass
         self._task = None
+
+    @property
+    def queued(self) -> int:
+        return self._queue.qsize()
 
     async def submit(self, delivery: Delivery) -> list[str]:
         assert self._task is not None, "store is not open"

@@ -19,13 +19,13 @@ from .schema import VIEW_BODY_CHARS
 _DELIVERY = "coalesce(json_extract(e.details, '$.tls'), 0) AS tls, json_extract(e.details, '$.tag') AS tag"
 _EMAIL_SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
-    f" e.size, {_DELIVERY}{{details}} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
+    f" e.size, e.event_id, {_DELIVERY}{{details}} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
 )
 _SUMMARY = _EMAIL_SELECT.format(details="")
 _DETAILED = _EMAIL_SELECT.format(details=", e.details")
 _PREVIEW = (
     f"SELECT e.seq, e.id, e.mail_from, e.subject, substr(e.text, 1, {PREVIEW_CHARS}) AS preview,"
-    f" e.html != '' AS has_html, e.received_at, e.size, {_DELIVERY} FROM emails e"
+    f" e.html != '' AS has_html, e.received_at, e.size, e.event_id, {_DELIVERY} FROM emails e"
 )
 _MATCHES = (
     "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\'"
@@ -34,7 +34,7 @@ _MATCHES = (
 # coalesce() evaluates lazily: a body that has a cut copy in email_previews is never loaded.
 _VIEW = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, coalesce(p.text, e.text) AS text,"
-    " coalesce(p.html, e.html) AS html, e.received_at, e.size, p.seq IS NOT NULL AS truncated,"
+    " coalesce(p.html, e.html) AS html, e.received_at, e.size, e.event_id, p.seq IS NOT NULL AS truncated,"
     f" {_DELIVERY}"
     " FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk LEFT JOIN email_previews p ON p.seq = e.seq"
 )
@@ -42,33 +42,42 @@ _VIEW = (
 
 class EmailQueries(QuotaQueries):
     max_emails_per_inbox: int
+    _search_dirty: bool
     # Filled by each batch write after its commit, read by the commit callback.
     _placed: dict[str, Placement]
 
     async def _write_deliveries(self, batch: list[Delivery]) -> list[list[str]]:
-        rows = []
+        rows: list[list[Any]] = []
         ids_per_delivery: list[list[str]] = []
         arriving: dict[int, int] = {}
+        per_account: dict[int, int] = {}
         for delivery in batch:
             e = delivery.email
             details = json.dumps(e.details, separators=(",", ":"))
+            rcpt = " ".join(str(a) for a in e.details.get("to", []))
+            has_attachment = 1 if e.details.get("attachments") else 0
             ids = []
             for inbox in delivery.inboxes:
                 email_id = str(uuid.uuid4())
                 ids.append(email_id)
+                per_account[inbox.account_id] = per_account.get(inbox.account_id, 0) + 1
                 rows.append(
-                    (
+                    [
                         email_id,
                         inbox.pk,
+                        inbox.account_id,
+                        0,  # event_id, numbered below inside the transaction
                         delivery.received_at,
                         e.mail_from,
+                        rcpt,
                         e.subject,
                         e.text,
                         e.html,
                         e.size,
+                        has_attachment,
                         details,
                         e.raw,
-                    )
+                    ]
                 )
                 arriving[inbox.pk] = arriving.get(inbox.pk, 0) + 1
             ids_per_delivery.append(ids)
@@ -81,13 +90,16 @@ class EmailQueries(QuotaQueries):
         }
         async with self._transaction() as conn:
             await self._check_quotas(conn, batch)
+            await self._number_events(conn, batch, rows, per_account)
             await conn.executemany(
-                "INSERT INTO emails (id, inbox_pk, received_at, mail_from, subject, text, html, size,"
-                " details, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO emails (id, inbox_pk, account_id, event_id, received_at, mail_from, rcpt,"
+                " subject, text, html, size, has_attachment, details, raw)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-            big = [
-                (row[0],) for row in rows if len(row[5]) > VIEW_BODY_CHARS or len(row[6]) > VIEW_BODY_CHARS
+            await self._enqueue_webhooks(conn, batch, ids_per_delivery)
+            big = [  # rows: id, inbox, account, event, received, from, rcpt, subject, text (8), html (9)
+                (row[0],) for row in rows if len(row[8]) > VIEW_BODY_CHARS or len(row[9]) > VIEW_BODY_CHARS
             ]
             if big:
                 await conn.executemany(
@@ -96,6 +108,7 @@ class EmailQueries(QuotaQueries):
                     [(VIEW_BODY_CHARS, VIEW_BODY_CHARS, email_id) for (email_id,) in big],
                 )
             for pk in crowded:
+                self._search_dirty = True
                 await conn.execute(
                     "DELETE FROM emails WHERE inbox_pk = ? AND seq <= (SELECT seq FROM emails"
                     " WHERE inbox_pk = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
@@ -122,9 +135,14 @@ class EmailQueries(QuotaQueries):
         return placed
 
     @staticmethod
-    def _email_filter(inbox: Inbox, older_than_seq: int | None, query: str | None) -> tuple[str, list[Any]]:
+    def _email_filter(
+        inbox: Inbox, older_than_seq: int | None, query: str | None, after_event: int = 0
+    ) -> tuple[str, list[Any]]:
         where = "e.inbox_pk = ?"
         params: list[Any] = [inbox.pk]
+        if after_event:
+            where += " AND e.event_id > ?"
+            params.append(after_event)
         if older_than_seq is not None:
             where += " AND e.seq < ?"
             params.append(older_than_seq)
@@ -134,24 +152,100 @@ class EmailQueries(QuotaQueries):
         return where, params
 
     async def page_emails(
-        self, inbox: Inbox, limit: int = 100, older_than_seq: int | None = None, query: str | None = None
+        self,
+        inbox: Inbox,
+        limit: int = 100,
+        older_than_seq: int | None = None,
+        query: str | None = None,
+        after_event: int = 0,
     ) -> list[Email]:
         """Emails newest first (by seq, the order of storing) before `older_than_seq`, with
-        `query` in the subject, sender, text or `+tag`; the text and html of big
+        `query` in the subject, sender, text or `+tag`, past the event cursor `after_event`; the
+        text and html of big
         emails are their first VIEW_BODY_CHARS characters, with `truncated` set (the whole bodies
         are not read)."""
-        where, params = self._email_filter(inbox, older_than_seq, query)
+        where, params = self._email_filter(inbox, older_than_seq, query, after_event)
         rows = await self._all(f"{_VIEW} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
         return [
             dataclasses.replace(e, truncated=bool(e.truncated), tls=bool(e.tls))
             for e in map_rows(Email, rows, skip=("details",))
         ]
 
+    @staticmethod
+    async def _number_events(
+        conn: aiosqlite.Connection, batch: list[Delivery], rows: list[list[Any]], per_account: dict[int, int]
+    ) -> None:
+        """Each account's next event ids, in the order of the batch (one counter row per account)."""
+        next_id: dict[int, int] = {}
+        for account_id, count in per_account.items():
+            async with conn.execute(
+                "UPDATE accounts SET last_event_id = last_event_id + ? WHERE id = ? RETURNING last_event_id",
+                (count, account_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            assert row is not None, f"no account {account_id}"
+            next_id[account_id] = int(row[0]) - count + 1
+        position = 0
+        for delivery in batch:
+            delivery.event_ids = []
+            for inbox in delivery.inboxes:
+                event_id = next_id[inbox.account_id]
+                next_id[inbox.account_id] = event_id + 1
+                rows[position][3] = event_id
+                delivery.event_ids.append(event_id)
+                position += 1
+
+    async def _enqueue_webhooks(
+        self, conn: aiosqlite.Connection, batch: list[Delivery], ids: list[list[str]]
+    ) -> None:
+        """Hook for the webhook outbox (`WebhookQueries`): rows in this same transaction."""
+
+    async def email_by_cursor(self, inbox: Inbox, cursor: int) -> Email | None:
+        """The email of this inbox whose event id is `cursor`."""
+        row = await self._one(f"{_DETAILED} WHERE e.inbox_pk = ? AND e.event_id = ?", (inbox.pk, cursor))
+        return Email.from_row(row, with_details=True) if row else None
+
+    async def events_after(
+        self, account_id: int, after_event: int, inbox: Inbox | None = None, limit: int = 500
+    ) -> list[Email]:
+        """Stored emails of the account (or of one inbox) with an event id past `after_event`,
+        oldest first, without bodies' details: what an event stream replays."""
+        where = "e.account_id = ? AND e.event_id > ?"
+        params: list[Any] = [account_id, after_event]
+        if inbox is not None:
+            where = "e.inbox_pk = ? AND e.event_id > ?"
+            params = [inbox.pk, after_event]
+        rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.event_id LIMIT ?", (*params, limit))
+        return map_rows(Email, rows, skip=("truncated", "details"))
+
+    async def claim_next(self, inbox: Inbox, after_event: int = 0) -> Email | None:
+        """The oldest unclaimed email of the inbox past `after_event`, marked claimed in the
+        same write transaction: two claimers never get the same email."""
+        async with (
+            self._transaction() as conn,
+            conn.execute(
+                "UPDATE emails SET claimed_at = ? WHERE seq = (SELECT seq FROM emails"
+                " WHERE inbox_pk = ? AND claimed_at IS NULL AND event_id > ? ORDER BY seq LIMIT 1)"
+                " RETURNING seq",
+                (self.now(), inbox.pk, after_event),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        found = await self._one(f"{_DETAILED} WHERE e.seq = ?", (row[0],))
+        return Email.from_row(found, with_details=True) if found else None
+
     async def page_email_previews(
-        self, inbox: Inbox, limit: int = 100, older_than_seq: int | None = None, query: str | None = None
+        self,
+        inbox: Inbox,
+        limit: int = 100,
+        older_than_seq: int | None = None,
+        query: str | None = None,
+        after_event: int = 0,
     ) -> list[EmailPreview]:
         """As `page_emails`, but what a list row shows: no HTML, the text cut short."""
-        where, params = self._email_filter(inbox, older_than_seq, query)
+        where, params = self._email_filter(inbox, older_than_seq, query, after_event)
         rows = await self._all(f"{_PREVIEW} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
         return [EmailPreview.from_row(row) for row in rows]
 
@@ -167,10 +261,11 @@ class EmailQueries(QuotaQueries):
         row = await self._one(f"{_DETAILED} WHERE e.id = ? AND e.inbox_pk = ?", (email_id, inbox.pk))
         return Email.from_row(row, with_details=True) if row else None
 
-    async def email_after(self, inbox: Inbox, after_seq: int) -> Email | None:
-        """The oldest email of the inbox newer than `after_seq`, with details."""
+    async def email_after(self, inbox: Inbox, after_event: int) -> Email | None:
+        """The oldest email of the inbox with an event id past `after_event`, with details."""
         row = await self._one(
-            f"{_DETAILED} WHERE e.inbox_pk = ? AND e.seq > ? ORDER BY e.seq LIMIT 1", (inbox.pk, after_seq)
+            f"{_DETAILED} WHERE e.inbox_pk = ? AND e.event_id > ? ORDER BY e.event_id LIMIT 1",
+            (inbox.pk, after_event),
         )
         return Email.from_row(row, with_details=True) if row else None
 
@@ -191,4 +286,5 @@ class EmailQueries(QuotaQueries):
             cursor = await conn.execute(
                 "DELETE FROM emails WHERE id = ? AND inbox_pk = ?", (email_id, inbox.pk)
             )
+            self._search_dirty = self._search_dirty or cursor.rowcount > 0
             return cursor.rowcount > 0

@@ -125,6 +125,7 @@ class Email:
     size: int
     tls: bool  # came over STARTTLS (1/0 as SQLite reads it from the details JSON)
     tag: str | None  # the sub-address it was sent to (name+tag@)
+    event_id: int
     truncated: bool = False  # text or html cut to a preview (the inbox view)
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -132,6 +133,7 @@ class Email:
     def from_row(cls, row: Row, with_details: bool = False) -> Email:
         details = row["details"] if with_details else None
         return cls(
+            event_id=row["event_id"],
             seq=row["seq"],
             id=row["id"],
             inbox_id=row["inbox_id"],
@@ -177,10 +179,12 @@ class EmailPreview:
     size: int
     tls: bool
     tag: str | None
+    event_id: int = 0
 
     @classmethod
     def from_row(cls, row: Row) -> EmailPreview:
         return cls(
+            event_id=row["event_id"],
             seq=row["seq"],
             id=row["id"],
             mail_from=row["mail_from"],
@@ -229,6 +233,7 @@ class StoredEmail:
     email_count: int | None = None
     tls: bool = False
     tag: str | None = None
+    event_id: int = 0  # per account, strictly increasing: the SSE id and the `after=` cursor
 
 
 @dataclass(frozen=True)
@@ -266,3 +271,33 @@ class PurgeStats:
     inboxes: int = 0
     emails: int = 0
     batches: int = 0
+
+
+@dataclass(frozen=True)
+class Webhook:
+    id: str
+    account_id: int
+    inbox_id: str | None
+    url: str
+    created_at: int
+    failing_since: int | None
+    disabled_at: int | None
+    disabled_reason: str | None
+    pending: int
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    id: int
+    webhook_id: str
+    message_id: str
+    email_id: str
+    event_id: int
+    created_at: int
+    status: str  # pending, delivered, cancelled (the endpoint was deleted)
+    attempts: int
+    next_attempt_at: int
+    last_attempt_at: int | None
+    last_status: int | None
+    last_error: str | None
+    delivered_at: int | None

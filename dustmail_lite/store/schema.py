@@ -150,7 +150,149 @@ MIGRATIONS: list[tuple[str, str]] = [
             WHERE length(text) > {VIEW_BODY_CHARS} OR length(html) > {VIEW_BODY_CHARS};
         """,
     ),
+    (
+        # Rebuilt rather than altered, so the new columns sit before `raw` (a column after it
+        # would be read through the message's overflow pages). `event_id` is the per-account
+        # cursor of issue 15; `rcpt` and `has_attachment` serve search; `claimed_at` claims.
+        "0006_email_events",
+        """
+        ALTER TABLE accounts ADD COLUMN last_event_id INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE emails_new (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            inbox_pk INTEGER NOT NULL,
+            account_id INTEGER NOT NULL,
+            event_id INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            claimed_at INTEGER,
+            mail_from TEXT NOT NULL,
+            rcpt TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL,
+            text TEXT NOT NULL,
+            html TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            has_attachment INTEGER NOT NULL DEFAULT 0,
+            details TEXT NOT NULL,
+            raw BLOB NOT NULL  -- last: reading the other columns never touches its overflow pages
+        );
+        INSERT INTO emails_new (seq, id, inbox_pk, account_id, event_id, received_at, mail_from, rcpt,
+            subject, text, html, size, has_attachment, details, raw)
+        SELECT e.seq, e.id, e.inbox_pk, i.account_id, e.seq, e.received_at, e.mail_from,
+            COALESCE((SELECT group_concat(value, ' ') FROM json_each(e.details, '$.to')), ''),
+            e.subject, e.text, e.html, e.size,
+            COALESCE(json_array_length(e.details, '$.attachments'), 0) > 0, e.details, e.raw
+        FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk;
+        DROP TABLE emails;
+        ALTER TABLE emails_new RENAME TO emails;
+        CREATE INDEX emails_inbox ON emails(inbox_pk, seq);
+        CREATE INDEX emails_account_event ON emails(account_id, event_id);
+        CREATE INDEX emails_unclaimed ON emails(inbox_pk, seq) WHERE claimed_at IS NULL;
+        CREATE TRIGGER emails_counted AFTER INSERT ON emails BEGIN
+            UPDATE inboxes SET email_count = email_count + 1 WHERE pk = NEW.inbox_pk;
+        END;
+        CREATE TRIGGER emails_removed AFTER DELETE ON emails BEGIN
+            UPDATE inboxes SET email_count = email_count - 1 WHERE pk = OLD.inbox_pk;
+        END;
+        CREATE TRIGGER email_previews_removed AFTER DELETE ON emails BEGIN
+            DELETE FROM email_previews WHERE seq = OLD.seq;
+        END;
+        CREATE TRIGGER emails_bytes_added AFTER INSERT ON emails BEGIN
+            UPDATE inboxes SET stored_bytes = stored_bytes + NEW.size WHERE pk = NEW.inbox_pk;
+            UPDATE accounts SET stored_bytes = stored_bytes + NEW.size WHERE id = NEW.account_id;
+        END;
+        CREATE TRIGGER emails_bytes_removed AFTER DELETE ON emails BEGIN
+            UPDATE inboxes SET stored_bytes = stored_bytes - OLD.size WHERE pk = OLD.inbox_pk;
+            UPDATE accounts SET stored_bytes = stored_bytes - OLD.size WHERE id = OLD.account_id;
+        END;
+        UPDATE accounts SET last_event_id =
+            COALESCE((SELECT max(event_id) FROM emails WHERE emails.account_id = accounts.id), 0);
+        """,
+    ),
+    (
+        # The outbox: one row per (endpoint, email), written in the email's own transaction.
+        "0007_webhooks",
+        """
+        CREATE TABLE webhooks (
+            id TEXT PRIMARY KEY,
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            inbox_pk INTEGER,
+            inbox_id TEXT,
+            url TEXT NOT NULL,
+            secret TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            failing_since INTEGER,
+            disabled_at INTEGER,
+            disabled_reason TEXT,
+            deleted_at INTEGER
+        );
+        CREATE INDEX webhooks_account ON webhooks(account_id);
+        CREATE TABLE webhook_deliveries (
+            id INTEGER PRIMARY KEY,
+            webhook_id TEXT NOT NULL REFERENCES webhooks(id),
+            message_id TEXT NOT NULL UNIQUE,
+            email_id TEXT NOT NULL,
+            event_id INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER NOT NULL,
+            last_attempt_at INTEGER,
+            last_status INTEGER,
+            last_error TEXT,
+            delivered_at INTEGER
+        );
+        CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(webhook_id, id)
+            WHERE status = 'pending';
+        CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(webhook_id, id);
+        """,
+    ),
+    (
+        "0008_refusals",
+        """
+        CREATE TABLE smtp_refusals (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            stage TEXT NOT NULL,
+            client_ip TEXT NOT NULL,
+            mail_from TEXT NOT NULL,
+            rcpt TEXT NOT NULL,
+            domain TEXT NOT NULL,
+            account_id INTEGER,  -- whose inbox or verified domain the address was on, if anyone's
+            inbox_id TEXT,
+            reply TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+        CREATE INDEX smtp_refusals_account ON smtp_refusals(account_id, id);
+        CREATE INDEX smtp_refusals_at ON smtp_refusals(at);
+        """,
+    ),
 ]
+
+# SQLite only: the full-text index (a PostgreSQL backend would use a tsvector column and a
+# GIN index instead). External content: the index stores no second copy of the text.
+SQLITE_MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0009_search_fts5",
+        """
+        CREATE VIRTUAL TABLE email_search USING fts5(
+            subject, text, mail_from, rcpt, content='emails', content_rowid='seq',
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO email_search(email_search) VALUES ('rebuild');
+        CREATE TRIGGER email_search_insert AFTER INSERT ON emails BEGIN
+            INSERT INTO email_search(rowid, subject, text, mail_from, rcpt)
+            VALUES (NEW.seq, NEW.subject, NEW.text, NEW.mail_from, NEW.rcpt);
+        END;
+        CREATE TRIGGER email_search_delete AFTER DELETE ON emails BEGIN
+            INSERT INTO email_search(email_search, rowid, subject, text, mail_from, rcpt)
+            VALUES ('delete', OLD.seq, OLD.subject, OLD.text, OLD.mail_from, OLD.rcpt);
+        END;
+        """,
+    ),
+]
+
+MIGRATIONS += SQLITE_MIGRATIONS
 
 
 def split_sql(script: str) -> list[str]:

@@ -17,12 +17,25 @@ from .emails import EmailQueries
 from .inboxes import InboxQueries
 from .maintenance import MaintenanceQueries
 from .quotas import QuotaQueries
-from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, StoredEmail, now_ms
+from .refusals import RefusalQueries
+from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, PurgeStats, StoredEmail, now_ms
+from .search import SearchQueries
+from .webhooks import PayloadBuilder, WebhookQueries
 
 OnCommitted = Callable[[list[StoredEmail]], None]
 
 
-class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, MaintenanceQueries, QuotaQueries):
+class Store(
+    WebhookQueries,
+    SearchQueries,
+    RefusalQueries,
+    AccountQueries,
+    InboxQueries,
+    EmailQueries,
+    DomainQueries,
+    MaintenanceQueries,
+    QuotaQueries,
+):
     """The SQLite store. `await store.open()` before use, `await store.close()` after."""
 
     def __init__(
@@ -35,6 +48,7 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         max_batch: int = 256,
         synchronous: str = "FULL",
         on_committed: OnCommitted | None = None,
+        webhook_payload: PayloadBuilder | None = None,
         now: Callable[[], int] = now_ms,
     ) -> None:
         super().__init__(path, busy_timeout=busy_timeout, synchronous=synchronous, now=now)
@@ -42,6 +56,9 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         self.quarantine_ms = int(address_quarantine * 1000)
         self.max_batch = max_batch
         self.on_committed = on_committed
+        self.webhook_payload = webhook_payload
+        self.observe_commit: Callable[[float], None] | None = None  # seconds a delivery waited
+        self.observe_purge: Callable[[PurgeStats], None] | None = None
         self._deliveries: DeliveryQueue | None = None
         self._placed: dict[str, Placement] = {}
 
@@ -57,6 +74,7 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
 
     async def open(self) -> None:
         await self._open_connections()
+        await self._prepare_search()
         # Looked up on each batch, so the write can be replaced (tests inject faults this way).
         self._deliveries = DeliveryQueue(
             lambda batch: self._write_deliveries(batch), self._committed, self.max_batch
@@ -68,6 +86,19 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
             await self._deliveries.stop()
             self._deliveries = None
         await self._close_connections()
+
+    async def purge(self, *args: Any, **kwargs: Any) -> PurgeStats:
+        stats = await super().purge(*args, **kwargs)
+        await self.prune_delivery_history()
+        if self.observe_purge is not None:
+            self.observe_purge(stats)
+        if stats.emails:
+            self._search_dirty = True
+        if await self.scrub_search_index():
+            for _ in range(100):  # the old index segments' pages back to the file system
+                if not await self.vacuum_free_pages():
+                    break
+        return stats
 
     async def __aenter__(self) -> Store:
         await self.open()
@@ -84,13 +115,23 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         (and stores nothing) if an inbox would pass `quotas[inbox.pk]` = (inbox bytes,
         account bytes; 0 = unlimited)."""
         assert self._deliveries is not None, "store is not open"
-        future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
-        return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future, quotas or {}))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[str]] = loop.create_future()
+        started = loop.time()
+        ids = await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future, quotas or {}))
+        if self.observe_commit is not None:
+            self.observe_commit(loop.time() - started)
+        return ids
+
+    @property
+    def queued_deliveries(self) -> int:
+        return self._deliveries.queued if self._deliveries is not None else 0
 
     def _committed(self, batch: list[Delivery], ids: list[list[str]]) -> None:
         stored = []
         for d, delivery_ids in zip(batch, ids, strict=True):
-            for inbox, email_id in zip(d.inboxes, delivery_ids, strict=True):
+            placed = zip(d.inboxes, delivery_ids, d.event_ids, strict=True)
+            for inbox, email_id, event_id in placed:
                 place = self._placed.pop(email_id, None)
                 stored.append(
                     StoredEmail(
@@ -107,6 +148,7 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
                         email_count=place.email_count if place else None,
                         tls=bool(d.email.details.get("tls")),
                         tag=d.email.details.get("tag"),
+                        event_id=event_id,
                     )
                 )
         if self.on_committed is not None:

@@ -1,0 +1,103 @@
+"""Search over an account's emails: a parsed `SearchQuery` as an SQLite FTS5 query.
+
+The FTS5 specifics live here and in the `0006_search_fts5` migration only; a PostgreSQL
+backend would offer the same `search_emails` over a tsvector column."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+from ..search import SearchQuery, Term
+from .database import Database
+from .emails import _DELIVERY
+from .rows import Email, map_rows
+
+_COLUMNS = {None: "{subject text}", "from": "mail_from", "to": "rcpt", "subject": "subject"}
+_SELECT = (
+    "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
+    f" e.size, e.event_id, {_DELIVERY}"
+)
+
+
+def fts_expression(terms: list[Term]) -> str:
+    """FTS5 query text: each term a quoted phrase (so no user text is FTS5 syntax), scoped
+    to its column, all ANDed."""
+    parts = []
+    for term in terms:
+        words = " ".join(re.findall(r"\w+", term.text))
+        phrase = '"' + words.replace('"', '""') + '"' + (" *" if term.prefix else "")
+        parts.append(f"{_COLUMNS[term.field]} : {phrase}")
+    return " AND ".join(parts)
+
+
+# FTS5 keeps a deleted email's words in its index segments until they are merged, out of
+# reach of `secure_delete`. From SQLite 3.44 its own secure-delete option removes them at
+# once; before that, the index is merged (`optimize`) after mail is deleted or purged.
+FTS_SECURE_DELETE = sqlite3.sqlite_version_info >= (3, 44, 0)
+
+
+class SearchQueries(Database):
+    _search_dirty: bool = False  # mail was deleted since the index was last merged
+
+    async def _prepare_search(self) -> None:
+        if FTS_SECURE_DELETE:
+            async with self._transaction() as conn:
+                await conn.execute("INSERT INTO email_search(email_search, rank) VALUES ('secure-delete', 1)")
+
+    async def scrub_search_index(self) -> bool:
+        """Rewrite the index without deleted emails' words (SQLite < 3.44); whether it ran."""
+        if FTS_SECURE_DELETE or not self._search_dirty:
+            return False
+        self._search_dirty = False
+        async with self._transaction() as conn:
+            await conn.execute("INSERT INTO email_search(email_search) VALUES ('optimize')")
+        return True
+
+    async def search_emails(
+        self,
+        account_id: int,
+        query: SearchQuery,
+        inbox_pk: int | None = None,
+        limit: int = 50,
+        before_event: int | None = None,
+        after_event: int = 0,
+    ) -> list[Email]:
+        """Emails of the account (or of one inbox) matching `query`, newest first (only
+        those past the event cursor `after_event`)."""
+        where = ["e.account_id = ?"]
+        params: list[Any] = [account_id]
+        if after_event:
+            where.append("e.event_id > ?")
+            params.append(after_event)
+        if inbox_pk is not None:
+            where.append("e.inbox_pk = ?")
+            params.append(inbox_pk)
+        if before_event is not None:
+            where.append("e.event_id < ?")
+            params.append(before_event)
+        if query.has_attachment:
+            where.append("e.has_attachment = 1")
+        if query.before is not None:
+            where.append("e.received_at < ?")
+            params.append(query.before)
+        if query.after is not None:
+            where.append("e.received_at >= ?")
+            params.append(query.after)
+        join = "FROM emails e"
+        # Within an account, event ids grow with seq: either index gives newest first.
+        order = "e.seq DESC" if inbox_pk is not None else "e.event_id DESC"
+        if query.terms:
+            # Driven by the index, newest match first (FTS5 yields rowids in descending order),
+            # so a LIMIT stops the scan early.
+            join = "FROM email_search s JOIN emails e ON e.seq = s.rowid"
+            where.insert(0, "email_search MATCH ?")
+            params.insert(0, fts_expression(query.terms))
+            order = "s.rowid DESC"
+        sql = (
+            f"{_SELECT} {join} JOIN inboxes i ON i.pk = e.inbox_pk"
+            f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+        )
+        rows = await self._all(sql, (*params, limit))
+        return map_rows(Email, rows, skip=("truncated", "details"))

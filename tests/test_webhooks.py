@@ -1,0 +1,223 @@
+"""Issue 15 (3): signed webhooks from a durable outbox, over real sockets: a loopback receiver
+verifies each request with the `standardwebhooks` package."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from helpers import wait_until
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+FAST = {"webhooks": {"allow_private_targets": True, "retry_initial": "0.2s", "retry_max_interval": "0.5s"}}
+
+
+class Receiver:
+    """An HTTP endpoint on 127.0.0.1 that verifies signatures and answers as told."""
+
+    def __init__(self) -> None:
+        self.secret: str | None = None
+        self.failures_left = 0  # answer 500 to this many requests first
+        self.always_fail = False
+        self.attempts: list[str] = []  # webhook-id of every request, in arrival order
+        self.accepted: list[dict] = []  # payloads answered 200, in order
+        self.bad_signatures = 0
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with receiver.lock:
+                    receiver.attempts.append(headers.get("webhook-id", ""))
+                    try:
+                        Webhook(receiver.secret).verify(body, headers)
+                    except WebhookVerificationError:
+                        receiver.bad_signatures += 1
+                        status = 400
+                    else:
+                        if receiver.always_fail or receiver.failures_left > 0:
+                            receiver.failures_left = max(0, receiver.failures_left - 1)
+                            status = 500
+                        else:
+                            receiver.accepted.append({"id": headers["webhook-id"], **json.loads(body)})
+                            status = 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def create_webhook(live, key, url, **extra):
+    r = live.http.post("/api/v1/webhooks", json={"url": url, **extra}, headers=live.auth(key))
+    assert r.status_code == 201, r.text
+    return r.json()["data"]
+
+
+def test_every_email_arrives_once_in_order_through_failures_and_a_restart(make_env, make_live, receiver):
+    env = make_env(**FAST)
+    live = make_live(env)
+    key = live.key()
+    inbox = live.create_inbox(key)
+    hook = create_webhook(live, key, receiver.url)
+    assert hook["secret"].startswith("whsec_") and hook["enabled"] is True
+    receiver.secret = hook["secret"]
+    listed = live.http.get("/api/v1/webhooks", headers=live.auth(key)).json()["data"]
+    assert [h["id"] for h in listed] == [hook["id"]] and "secret" not in listed[0]
+
+    # 500 twice, then 200: the first email is retried, the next ones wait for it (in order).
+    receiver.failures_left = 2
+    for n in range(3):
+        live.send(inbox["email"], subject=f"mail {n}", body=f"Your code is 48213{n}")
+    wait_until(lambda: len(receiver.accepted) == 3, timeout=20)
+
+    # The receiver goes down; two more emails queue up; the server restarts mid-way.
+    receiver.always_fail = True
+    live.send(inbox["email"], subject="mail 3")
+    live.send(inbox["email"], subject="mail 4")
+    wait_until(lambda: len(receiver.attempts) >= 5, timeout=20)  # mail 3 was tried and failed
+    live.stop()
+    receiver.always_fail = False
+    live = make_live(env)
+    live.send(inbox["email"], subject="mail 5")
+    wait_until(lambda: len(receiver.accepted) == 6, timeout=30)
+
+    subjects = [a["data"]["subject"] for a in receiver.accepted]
+    assert subjects == [f"mail {n}" for n in range(6)]
+    assert len({a["id"] for a in receiver.accepted}) == 6  # each email accepted exactly once
+    assert receiver.bad_signatures == 0
+    first = receiver.accepted[0]
+    assert first["type"] == "email.received"
+    assert first["data"]["codes"] == ["482130"] and first["data"]["inbox_id"] == inbox["id"]
+    assert first["data"]["url"].endswith(f"/api/v1/inbox/{inbox['id']}/emails/{first['data']['id']}")
+    assert [a["data"]["event_id"] for a in receiver.accepted] == sorted(a["data"]["event_id"] for a in receiver.accepted)
+    # The first email's two failures are in its record; retries reuse the same webhook-id.
+    assert receiver.attempts[:3] == [first["id"]] * 3
+
+    def all_recorded():
+        # The receiver counts an email before the server records its answer.
+        r = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(key))
+        deliveries = r.json()["data"]
+        return {d["status"] for d in deliveries} == {"delivered"} and deliveries
+
+    deliveries = wait_until(all_recorded)
+    assert len(deliveries) == 6
+    oldest = deliveries[-1]
+    assert oldest["attempts"] == 3 and oldest["last_status"] == 200 and oldest["next_attempt_at"] is None
+    assert any(d["attempts"] >= 2 for d in deliveries[:3])  # mail 3 failed before the restart
+    import sqlite3
+
+    db = sqlite3.connect(env.config.storage.path)
+    kept = db.execute("SELECT count(*) FROM webhook_deliveries WHERE payload != ''").fetchone()[0]
+    db.close()
+    assert kept == 0, "a delivered payload (subject, codes) must not be kept"
+
+    # Another account sees none of it.
+    other = live.key("mallory")
+    assert live.http.get("/api/v1/webhooks", headers=live.auth(other)).json()["data"] == []
+    r = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(other))
+    assert r.status_code == 404 and r.json()["error"]["code"] == "webhook_not_found"
+    r = live.http.delete(f"/api/v1/webhooks/{hook['id']}", headers=live.auth(other))
+    assert r.status_code == 404
+    r = live.http.delete(f"/api/v1/webhooks/{hook['id']}", headers=live.auth(key))
+    assert r.status_code == 200 and r.json()["success"] is True
+    assert live.http.get("/api/v1/webhooks", headers=live.auth(key)).json()["data"] == []
+
+
+def test_private_targets_are_refused_without_the_config_key(make_live, receiver):
+    live = make_live()
+    key = live.key()
+    for url in (receiver.url, "http://10.1.2.3/hook", "http://169.254.169.254/latest", "http://[::1]:9/x",
+                "http://localhost:9/x"):
+        r = live.http.post("/api/v1/webhooks", json={"url": url}, headers=live.auth(key))
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["error"]["code"] == "webhook_target_refused"
+    for url in ("ftp://example.com/", "not a url", "http://user:pw@example.com/"):
+        r = live.http.post("/api/v1/webhooks", json={"url": url}, headers=live.auth(key))
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_webhook_url", url
+    assert receiver.attempts == []
+
+
+def test_the_target_is_checked_again_on_every_attempt(make_env, make_live, receiver):
+    """Allowed when created; after a restart without the key, attempts are refused, not sent."""
+    env = make_env(**FAST)
+    live = make_live(env)
+    key = live.key()
+    inbox = live.create_inbox(key)
+    hook = create_webhook(live, key, receiver.url)
+    live.stop()
+    strict = make_env(storage={"path": env.config.storage.path},
+                      webhooks={"retry_initial": "0.2s", "retry_max_interval": "0.5s"})
+    live = make_live(strict)
+    live.send(inbox["email"], subject="not to a private address")
+
+    def last_error():
+        [d] = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(key)).json()["data"]
+        return d["attempts"] >= 1 and d["last_error"]
+
+    error = wait_until(last_error, timeout=15)
+    assert "loopback, private or link-local" in error
+    assert receiver.attempts == []
+
+
+def test_an_endpoint_that_keeps_failing_is_disabled_with_its_reason(make_live, receiver):
+    live = make_live(webhooks={**FAST["webhooks"], "disable_after": "1s"})
+    key = live.key()
+    inbox = live.create_inbox(key)
+    hook = create_webhook(live, key, receiver.url)
+    receiver.secret = hook["secret"]
+    receiver.always_fail = True
+    live.send(inbox["email"], subject="never accepted")
+
+    def disabled():
+        [h] = live.http.get("/api/v1/webhooks", headers=live.auth(key)).json()["data"]
+        return not h["enabled"] and h
+
+    h = wait_until(disabled, timeout=20)
+    assert "HTTP 500" in h["disabled_reason"] and h["pending"] == 1
+    tries = len(receiver.attempts)
+    [d] = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(key)).json()["data"]
+    assert d["status"] == "pending" and d["last_status"] == 500  # kept, not dropped
+    live.send(inbox["email"], subject="after disabling")
+    # The outbox row would have been written in the email's own transaction: none was.
+    r = live.http.get(f"/api/v1/inbox/{inbox['id']}", headers=live.auth(key))
+    assert r.json()["meta"]["email_count"] == 2
+    deliveries = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(key)).json()["data"]
+    assert len(deliveries) == 1
+    assert len(receiver.attempts) == tries  # a disabled endpoint is not called
+
+
+def test_cli_manages_webhooks(make_env, receiver):
+    env = make_env(**FAST)
+    env.key("carol")
+    hook_id, secret = env.cli("webhooks", "create", receiver.url, "--owner", "carol").stdout.split()
+    assert hook_id.startswith("wh_") and secret.startswith("whsec_")
+    [row] = json.loads(env.cli("webhooks", "list", "--owner", "carol", "--json").stdout)
+    assert row["id"] == hook_id and row["enabled"] is True and row["url"] == receiver.url
+    assert json.loads(env.cli("webhooks", "deliveries", hook_id, "--owner", "carol", "--json").stdout) == []
+    env.cli("webhooks", "delete", hook_id, "--owner", "carol")
+    assert json.loads(env.cli("webhooks", "list", "--owner", "carol", "--json").stdout) == []
+    strict = make_env()
+    strict.key("dave")
+    result = strict.cli("webhooks", "create", receiver.url, "--owner", "dave", expect=1)
+    assert "loopback, private or link-local" in result.output + result.stderr
