@@ -218,25 +218,36 @@ def serve(
     config = with_overrides(config, http=http, smtp=smtp)
     logs.configure(config.logging, log_level)
     level = (log_level or config.logging.level).lower()
-    options: dict[str, Any] = {}
+    _preflight(config)
+    info(
+        f"dustmail-lite {__version__}: HTTP on http://{config.http.host}:{config.http.port}, "
+        f"SMTP on {config.smtp.host}:{config.smtp.port}, config {config.source}"
+    )
+    info(f"database: {config.database}")
+    server = GracefulServer(
+        uvicorn.Config(
+            create_app(config),
+            host=config.http.host,
+            port=config.http.port,
+            log_level=level,
+            log_config=logs.uvicorn_log_config(),
+            lifespan="on",
+            timeout_graceful_shutdown=max(1, int(config.smtp.shutdown_grace)),
+            access_log=config.logging.access_log,
+            **_uvicorn_options(config),
+        )
+    )
+    server.run()
+    if not server.started:
+        sys.exit(3)  # startup failed (port in use, unreadable database): uvicorn logged why
+
+
+def _preflight(config: Config) -> None:
+    """Refuse to start, with a message that says how to fix it, what would fail later."""
     try:
         check_open_mail_drop(config, warn=False)  # the server warns when it starts
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    if config.http.trusted_proxies:
-        options["forwarded_allow_ips"] = list(config.http.trusted_proxies)
-    try:
-        import uvloop  # noqa: F401
-
-        options["loop"] = "uvloop"
-    except ImportError:
-        pass
-    try:
-        import httptools  # noqa: F401
-
-        options["http"] = "httptools"
-    except ImportError:
-        pass
     listeners = (("HTTP", config.http.host, config.http.port), ("SMTP", config.smtp.host, config.smtp.port))
     for what, address, number in listeners:
         problem = _cannot_listen(address, number)
@@ -256,27 +267,26 @@ def serve(
             f"cannot use the database {config.database}: {problem}. Give serve a writable place with "
             "--db FILE or [storage] path."
         )
-    info(
-        f"dustmail-lite {__version__}: HTTP on http://{config.http.host}:{config.http.port}, "
-        f"SMTP on {config.smtp.host}:{config.smtp.port}, config {config.source}"
-    )
-    info(f"database: {config.database}")
-    server = GracefulServer(
-        uvicorn.Config(
-            create_app(config),
-            host=config.http.host,
-            port=config.http.port,
-            log_level=level,
-            log_config=logs.uvicorn_log_config(),
-            lifespan="on",
-            timeout_graceful_shutdown=max(1, int(config.smtp.shutdown_grace)),
-            access_log=config.logging.access_log,
-            **options,
-        )
-    )
-    server.run()
-    if not server.started:
-        sys.exit(3)  # startup failed (port in use, unreadable database): uvicorn logged why
+
+
+def _uvicorn_options(config: Config) -> dict[str, Any]:
+    """The faster loop and HTTP parser when installed, and the proxies to trust."""
+    options: dict[str, Any] = {}
+    if config.http.trusted_proxies:
+        options["forwarded_allow_ips"] = list(config.http.trusted_proxies)
+    try:
+        import uvloop  # noqa: F401
+
+        options["loop"] = "uvloop"
+    except ImportError:
+        pass
+    try:
+        import httptools  # noqa: F401
+
+        options["http"] = "httptools"
+    except ImportError:
+        pass
+    return options
 
 
 def _cannot_create(database: str) -> str | None:

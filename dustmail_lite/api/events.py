@@ -13,6 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from .. import store
 from ..config import Config, WaitConfig
+from ..events import Subscription
 from ..limits import ConcurrencyCaps, Slot, TooMany
 from ..store import StoredEmail
 from ..store.rows import PREVIEW_CHARS
@@ -199,56 +200,70 @@ async def event_stream(
         subscription = ctx.events.subscribe_inbox(inbox.id)
     else:
         subscription = ctx.events.subscribe_account(caller.account_id)
-    keepalive = ctx.wait.keepalive
-    recheck = min(keepalive, ctx.wait.key_recheck)
-
-    async def replay(after: int) -> AsyncIterator[tuple[int, str]]:
-        while True:
-            batch = await ctx.store.events_after(caller.account_id, after, inbox, 500)
-            for email in batch:
-                after = email.event_id
-                yield after, _event_text(email)
-            if len(batch) < 500:
-                return
-
-    async def stream() -> AsyncIterator[str]:
-        loop = asyncio.get_running_loop()
-        last = cursor
-        try:
-            yield "retry: 2000\n: connected\n\n"
-            quiet_since = loop.time()
-            catch_up = resume is not None
-            while True:
-                if catch_up:
-                    subscription.drain()
-                    async for event_id, text in replay(last):
-                        last = event_id
-                        yield text
-                    catch_up = False
-                event = await subscription.get(recheck)
-                if subscription.overflowed:
-                    subscription.overflowed = False
-                    catch_up = True  # events were dropped from the queue: read them from the store
-                    continue
-                if event is None:
-                    if not await ctx.store.key_is_active(caller.key_id):
-                        yield "event: revoked\ndata: {}\n\n"  # and the stream ends
-                        return
-                    if loop.time() - quiet_since >= keepalive - 0.001:
-                        quiet_since = loop.time()
-                        yield ": keep-alive\n\n"
-                elif event.event_id > last:
-                    last = event.event_id
-                    yield _event_text(event)
-        finally:
-            subscription.close()
+    stream = _stream(ctx, caller, inbox, subscription, cursor, catch_up=resume is not None)
 
     def finished() -> None:
         taken()
         subscription.close()
 
     headers = {**caller.rate_headers, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return ReleasingStream(finished, stream(), media_type="text/event-stream", headers=headers)
+    return ReleasingStream(finished, stream, media_type="text/event-stream", headers=headers)
+
+
+async def _replay(
+    ctx: ApiContext, caller: Caller, inbox: store.Inbox | None, after: int
+) -> AsyncIterator[tuple[int, str]]:
+    """Stored events past `after`, oldest first, in batches."""
+    while True:
+        batch = await ctx.store.events_after(caller.account_id, after, inbox, 500)
+        for email in batch:
+            after = email.event_id
+            yield after, _event_text(email)
+        if len(batch) < 500:
+            return
+
+
+async def _stream(
+    ctx: ApiContext,
+    caller: Caller,
+    inbox: store.Inbox | None,
+    subscription: Subscription,
+    cursor: int,
+    catch_up: bool,
+) -> AsyncIterator[str]:
+    """The SSE body: replay when asked (or after an overflow), then live events; keep-alives,
+    and the end of the stream within `key_recheck` of the key's revocation."""
+    keepalive = ctx.wait.keepalive
+    recheck = min(keepalive, ctx.wait.key_recheck)
+    loop = asyncio.get_running_loop()
+    last = cursor
+    try:
+        yield "retry: 2000\n: connected\n\n"
+        quiet_since = loop.time()
+        while True:
+            if catch_up:
+                subscription.drain()
+                async for event_id, text in _replay(ctx, caller, inbox, last):
+                    last = event_id
+                    yield text
+                catch_up = False
+            event = await subscription.get(recheck)
+            if subscription.overflowed:
+                subscription.overflowed = False
+                catch_up = True  # events were dropped from the queue: read them from the store
+                continue
+            if event is None:
+                if not await ctx.store.key_is_active(caller.key_id):
+                    yield "event: revoked\ndata: {}\n\n"  # and the stream ends
+                    return
+                if loop.time() - quiet_since >= keepalive - 0.001:
+                    quiet_since = loop.time()
+                    yield ": keep-alive\n\n"
+            elif event.event_id > last:
+                last = event.event_id
+                yield _event_text(event)
+    finally:
+        subscription.close()
 
 
 def _timeout_schema(config: Config) -> dict[str, Any]:

@@ -47,40 +47,7 @@ class EmailQueries(QuotaQueries):
     _placed: dict[str, Placement]
 
     async def _write_deliveries(self, batch: list[Delivery]) -> list[list[str]]:
-        rows: list[list[Any]] = []
-        ids_per_delivery: list[list[str]] = []
-        arriving: dict[int, int] = {}
-        per_account: dict[int, int] = {}
-        for delivery in batch:
-            e = delivery.email
-            details = json.dumps(e.details, separators=(",", ":"))
-            rcpt = " ".join(str(a) for a in e.details.get("to", []))
-            has_attachment = 1 if e.details.get("attachments") else 0
-            ids = []
-            for inbox in delivery.inboxes:
-                email_id = str(uuid.uuid4())
-                ids.append(email_id)
-                per_account[inbox.account_id] = per_account.get(inbox.account_id, 0) + 1
-                rows.append(
-                    [
-                        email_id,
-                        inbox.pk,
-                        inbox.account_id,
-                        0,  # event_id, numbered below inside the transaction
-                        delivery.received_at,
-                        e.mail_from,
-                        rcpt,
-                        e.subject,
-                        e.text,
-                        e.html,
-                        e.size,
-                        has_attachment,
-                        details,
-                        e.raw,
-                    ]
-                )
-                arriving[inbox.pk] = arriving.get(inbox.pk, 0) + 1
-            ids_per_delivery.append(ids)
+        rows, ids_per_delivery, arriving, per_account = _email_rows(batch)
         # Only inboxes that may pass the cap are looked at again (counts from RCPT time).
         crowded = {
             inbox.pk
@@ -288,3 +255,45 @@ class EmailQueries(QuotaQueries):
             )
             self._search_dirty = self._search_dirty or cursor.rowcount > 0
             return cursor.rowcount > 0
+
+
+def _email_rows(
+    batch: list[Delivery],
+) -> tuple[list[list[Any]], list[list[str]], dict[int, int], dict[int, int]]:
+    """One `emails` row per delivery and inbox, with the new ids per delivery, how many
+    arrive per inbox (pk) and how many per account."""
+    rows: list[list[Any]] = []
+    ids_per_delivery: list[list[str]] = []
+    arriving: dict[int, int] = {}
+    per_account: dict[int, int] = {}
+    for delivery in batch:
+        e = delivery.email
+        details = json.dumps(e.details, separators=(",", ":"))
+        rcpt = " ".join(str(a) for a in e.details.get("to", []))
+        has_attachment = 1 if e.details.get("attachments") else 0
+        ids = []
+        for inbox in delivery.inboxes:
+            email_id = str(uuid.uuid4())
+            ids.append(email_id)
+            per_account[inbox.account_id] = per_account.get(inbox.account_id, 0) + 1
+            rows.append(
+                [
+                    email_id,
+                    inbox.pk,
+                    inbox.account_id,
+                    0,  # event_id, numbered by _write_deliveries inside the transaction
+                    delivery.received_at,
+                    e.mail_from,
+                    rcpt,
+                    e.subject,
+                    e.text,
+                    e.html,
+                    e.size,
+                    has_attachment,
+                    details,
+                    e.raw,
+                ]
+            )
+            arriving[inbox.pk] = arriving.get(inbox.pk, 0) + 1
+        ids_per_delivery.append(ids)
+    return rows, ids_per_delivery, arriving, per_account
