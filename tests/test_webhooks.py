@@ -77,7 +77,7 @@ def create_webhook(live, key, url, **extra):
 def test_every_email_arrives_once_in_order_through_failures_and_a_restart(make_env, make_live, receiver):
     env = make_env(**FAST)
     live = make_live(env)
-    key = live.key()
+    key = live.key(plan="premium")  # the test polls the API: no hourly request budget
     inbox = live.create_inbox(key)
     hook = create_webhook(live, key, receiver.url)
     assert hook["secret"].startswith("whsec_") and hook["enabled"] is True
@@ -120,7 +120,7 @@ def test_every_email_arrives_once_in_order_through_failures_and_a_restart(make_e
         deliveries = r.json()["data"]
         return {d["status"] for d in deliveries} == {"delivered"} and deliveries
 
-    deliveries = wait_until(all_recorded)
+    deliveries = wait_until(all_recorded, interval=0.1)
     assert len(deliveries) == 6
     oldest = deliveries[-1]
     assert oldest["attempts"] == 3 and oldest["last_status"] == 200 and oldest["next_attempt_at"] is None
@@ -146,7 +146,7 @@ def test_every_email_arrives_once_in_order_through_failures_and_a_restart(make_e
 
 def test_private_targets_are_refused_without_the_config_key(make_live, receiver):
     live = make_live()
-    key = live.key()
+    key = live.key(plan="premium")  # the test polls the API: no hourly request budget
     for url in (receiver.url, "http://10.1.2.3/hook", "http://169.254.169.254/latest", "http://[::1]:9/x",
                 "http://localhost:9/x"):
         r = live.http.post("/api/v1/webhooks", json={"url": url}, headers=live.auth(key))
@@ -162,7 +162,7 @@ def test_the_target_is_checked_again_on_every_attempt(make_env, make_live, recei
     """Allowed when created; after a restart without the key, attempts are refused, not sent."""
     env = make_env(**FAST)
     live = make_live(env)
-    key = live.key()
+    key = live.key(plan="premium")  # the test polls the API: no hourly request budget
     inbox = live.create_inbox(key)
     hook = create_webhook(live, key, receiver.url)
     live.stop()
@@ -175,14 +175,14 @@ def test_the_target_is_checked_again_on_every_attempt(make_env, make_live, recei
         [d] = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(key)).json()["data"]
         return d["attempts"] >= 1 and d["last_error"]
 
-    error = wait_until(last_error, timeout=15)
+    error = wait_until(last_error, timeout=15, interval=0.1)
     assert "loopback, private or link-local" in error
     assert receiver.attempts == []
 
 
 def test_an_endpoint_that_keeps_failing_is_disabled_with_its_reason(make_live, receiver):
     live = make_live(webhooks={**FAST["webhooks"], "disable_after": "1s"})
-    key = live.key()
+    key = live.key(plan="premium")  # the test polls the API: no hourly request budget
     inbox = live.create_inbox(key)
     hook = create_webhook(live, key, receiver.url)
     receiver.secret = hook["secret"]
@@ -193,7 +193,7 @@ def test_an_endpoint_that_keeps_failing_is_disabled_with_its_reason(make_live, r
         [h] = live.http.get("/api/v1/webhooks", headers=live.auth(key)).json()["data"]
         return not h["enabled"] and h
 
-    h = wait_until(disabled, timeout=20)
+    h = wait_until(disabled, timeout=20, interval=0.1)
     assert "HTTP 500" in h["disabled_reason"] and h["pending"] == 1
     tries = len(receiver.attempts)
     [d] = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(key)).json()["data"]
