@@ -83,7 +83,8 @@ class Readme:
         command = serve.split(" && ")[-1] + f" --port {self.http_port} --smtp-port {self.smtp_port}"
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                ["sh", "-c", command], cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                # exec: the shell becomes serve, so terminate() reaches the server itself
+                ["sh", "-c", f"exec {command}"], cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 20
         while True:
