@@ -60,19 +60,7 @@ def inbox_with_count(inbox: store.Inbox, last_seq: int | UnsetType = UNSET) -> I
 
 
 def email_preview(email: store.EmailPreview, extended: bool = False) -> EmailPreview:
-    if extended:
-        return EmailPreview(
-            id=email.id,
-            from_=email.mail_from,
-            subject=email.subject,
-            preview=email.preview,
-            has_html=email.has_html,
-            size=email.size,
-            seq=email.seq,
-            received_at=timestamp(email.received_at),
-            tls=email.tls,
-            tag=email.tag,
-        )
+    """A list row; `extended` adds this server's `tls` and `tag`."""
     return EmailPreview(
         id=email.id,
         from_=email.mail_from,
@@ -82,22 +70,13 @@ def email_preview(email: store.EmailPreview, extended: bool = False) -> EmailPre
         size=email.size,
         seq=email.seq,
         received_at=timestamp(email.received_at),
+        tls=email.tls if extended else UNSET,
+        tag=email.tag if extended else UNSET,
     )
 
 
 def email_model(email: store.Email, extended: bool = False) -> Email:
     """The contract's email; `extended` adds this server's `tls` and `tag`."""
-    if extended:
-        return Email(
-            id=email.id,
-            from_=email.mail_from,
-            subject=email.subject,
-            text=email.text,
-            html=email.html,
-            received_at=timestamp(email.received_at),
-            tls=bool(email.tls),
-            tag=email.tag,
-        )
     return Email(
         id=email.id,
         from_=email.mail_from,
@@ -105,6 +84,8 @@ def email_model(email: store.Email, extended: bool = False) -> Email:
         text=email.text,
         html=email.html,
         received_at=timestamp(email.received_at),
+        tls=bool(email.tls) if extended else UNSET,
+        tag=email.tag if extended else UNSET,
         truncated=True if email.truncated else UNSET,
     )
 
