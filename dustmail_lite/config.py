@@ -100,6 +100,9 @@ def setting(default: Any, kind: str, help: str, minimum: float | None = None) ->
 @dataclass(frozen=True)
 class StorageConfig:
     path: str = setting("dustmail.sqlite3", STR, "SQLite database file (created if missing)")
+    url: str = setting(
+        "", STR, "PostgreSQL instead of the file: postgresql://user:password@host:5432/database"
+    )
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,9 @@ def _validate(config: Config) -> None:
         raise ConfigError(f"{source}: 'domains': {exc}") from None
     if primary in shared:
         raise ConfigError(f"{source}: 'domains.shared' repeats the primary domain {primary!r}")
+    url = config.storage.url
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{source}: 'storage.url' must be a postgresql:// URL, got {url.split(':')[0]!r}")
     prefix = config.web.prefix
     if not prefix.startswith("/"):
         raise ConfigError(f"{source}: 'web.prefix' must start with '/', got {prefix!r}")
@@ -309,6 +315,7 @@ def _validate(config: Config) -> None:
 # (or a systemd drop-in) can set the usual few without writing a file.
 ENV_OVERRIDES: dict[str, str] = {
     "DUSTMAIL_STORAGE_PATH": "storage.path",
+    "DUSTMAIL_STORAGE_URL": "storage.url",
     "DUSTMAIL_HTTP_HOST": "http.host",
     "DUSTMAIL_HTTP_PORT": "http.port",
     "DUSTMAIL_SMTP_HOST": "smtp.host",

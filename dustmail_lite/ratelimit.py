@@ -1,10 +1,25 @@
-"""Fixed-window request counters, kept in memory (one per account or client address)."""
+"""Fixed-window request counters (one window per account or client address).
+
+`WindowCounter` keeps them in this process's memory; a store whose database several
+nodes share hands out counters kept there instead (`Store.window_counter`).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
+
+
+class Windows(Protocol):
+    async def hit(self, key: object, window_seconds: float) -> tuple[int, float]:
+        """Count one request; returns (requests in this window, seconds until it resets)."""
+        ...
+
+    async def peek(self, key: object, window_seconds: float) -> int:
+        """Requests counted in the current window, without counting one."""
+        ...
 
 
 @dataclass
@@ -18,7 +33,7 @@ class WindowCounter:
         self._windows: dict[object, Window] = {}
         self._clock = clock
 
-    def hit(self, key: object, window_seconds: float) -> tuple[int, float]:
+    async def hit(self, key: object, window_seconds: float) -> tuple[int, float]:
         """Count one request; returns (requests in this window, seconds until it resets)."""
         now = self._clock()
         current = self._windows.get(key)
@@ -29,7 +44,7 @@ class WindowCounter:
         current.used += 1
         return current.used, max(0.0, current.started + window_seconds - now)
 
-    def peek(self, key: object, window_seconds: float) -> int:
+    async def peek(self, key: object, window_seconds: float) -> int:
         current = self._windows.get(key)
         if current is None or self._clock() - current.started >= window_seconds:
             return 0

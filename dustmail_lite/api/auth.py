@@ -12,7 +12,6 @@ from starlette.requests import Request
 from .. import keys
 from ..config import HttpConfig, PlanConfig, PlansConfig
 from ..plans import Plan
-from ..ratelimit import WindowCounter
 from ..store import Store
 from .errors import ApiError
 from .models import RateLimit
@@ -42,12 +41,13 @@ class Authenticator:
         self.store = store
         self.max_auth_failures = http.auth_failures
         self.plans = plans
-        self.requests = WindowCounter()
-        self.auth_failures = WindowCounter()
+        # Shared by every node when the store's database is (PostgreSQL), else in memory.
+        self.requests = store.window_counter("requests")
+        self.auth_failures = store.window_counter("auth_failures")
 
     async def authenticate(self, request: Request) -> Caller:
         client = request.client.host if request.client else "unknown"
-        if self.auth_failures.peek(client, AUTH_FAILURE_WINDOW) >= self.max_auth_failures:
+        if await self.auth_failures.peek(client, AUTH_FAILURE_WINDOW) >= self.max_auth_failures:
             raise ApiError.of(
                 "too_many_auth_failures",
                 "Too many failed authentications from this address; try again in a minute.",
@@ -58,14 +58,14 @@ class Authenticator:
         if key and keys.is_well_formed(key):
             api_key = await self.store.key_by_hash(keys.hash_key(key))
         if api_key is None or api_key.revoked_at is not None:
-            self.auth_failures.hit(client, AUTH_FAILURE_WINDOW)
+            await self.auth_failures.hit(client, AUTH_FAILURE_WINDOW)
             raise ApiError.of(
                 "unauthorized",
                 "A valid API key is required: 'Authorization: Bearer dm_live_...' or 'X-API-Key'.",
                 {"WWW-Authenticate": 'Bearer realm="dustmail"'},
             )
         plan = self.plans.get(api_key.plan)
-        limit, used, headers = self._count_request(api_key.account_id, plan)
+        limit, used, headers = await self._count_request(api_key.account_id, plan)
         return Caller(
             api_key.account_id,
             api_key.account_name,
@@ -76,9 +76,11 @@ class Authenticator:
             headers,
         )
 
-    def _count_request(self, account_id: int, plan: PlanConfig) -> tuple[int | None, int, dict[str, str]]:
+    async def _count_request(
+        self, account_id: int, plan: PlanConfig
+    ) -> tuple[int | None, int, dict[str, str]]:
         """Count one request of the account; 429 past its plan's limit."""
-        used, reset_at = self.requests.hit(account_id, plan.rate_window)
+        used, reset_at = await self.requests.hit(account_id, plan.rate_window)
         reset = math.ceil(reset_at - 0.001)  # float noise must not turn 3600 into 3601
         limit = plan.rate_limit or None
         headers = {"X-RateLimit-Used": str(used)}

@@ -26,7 +26,13 @@ PATH_PARAMS: dict[str, dict[str, Any]] = {
     "attachment_id": {"type": "string"},
     "domain": {"type": "string"},
 }
-ALWAYS = ("unauthorized", "rate_limited", "too_many_auth_failures", "internal_error")  # every keyed call
+ALWAYS = (
+    "unauthorized",
+    "rate_limited",
+    "too_many_auth_failures",
+    "internal_error",
+    "service_unavailable",
+)  # every keyed call
 
 
 def openapi_document(config: Config, operations: Sequence[Operation] | None = None) -> dict[str, Any]:

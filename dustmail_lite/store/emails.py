@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 
-from .database import Database
 from .delivery import Delivery
-from .rows import Email, Inbox, map_rows
+from .engine import Engine
+from .rows import Email, Inbox, StoredEmail, map_rows
 
 _EMAIL_SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
@@ -17,7 +17,7 @@ _SUMMARY = _EMAIL_SELECT.format(details="")
 _DETAILED = _EMAIL_SELECT.format(details=", e.details")
 
 
-class EmailQueries(Database):
+class EmailQueries(Engine):
     max_emails_per_inbox: int
 
     async def _write_deliveries(self, batch: list[Delivery]) -> list[list[str]]:
@@ -66,7 +66,20 @@ class EmailQueries(Database):
                     " WHERE inbox_pk = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
                     (pk, pk, self.max_emails_per_inbox),
                 )
+            await self._announce(conn, [email_id for ids in ids_per_delivery for email_id in ids])
         return ids_per_delivery
+
+    async def stored_emails(self, email_ids: list[str]) -> list[StoredEmail]:
+        """What `on_committed` reports, for emails another node stored (those still there)."""
+        if not email_ids:
+            return []
+        marks = ",".join("?" * len(email_ids))
+        rows = await self._all(
+            "SELECT e.id, i.id AS inbox_id, i.account_id, e.mail_from, e.subject, e.received_at"
+            f" FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk WHERE e.id IN ({marks}) ORDER BY e.seq",
+            email_ids,
+        )
+        return map_rows(StoredEmail, rows)
 
     async def recent_emails(self, inbox: Inbox, limit: int = 100) -> list[Email]:
         rows = await self._all(

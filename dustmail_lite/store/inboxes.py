@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from ..plans import DomainStatus
-from .database import Database
+from .engine import Engine
 from .errors import Conflict
 from .rows import Inbox, ReceivingInbox, map_rows
 
@@ -13,7 +13,7 @@ _INBOX_COLUMNS = "pk, id, account_id, address, domain, created_at, expires_at, e
 _ACTIVE_INBOX = "deleted_at IS NULL AND expires_at > ?"
 
 
-class InboxQueries(Database):
+class InboxQueries(Engine):
     async def create_inbox(self, account_id: int, local_part: str, domain: str, ttl_ms: int) -> Inbox:
         """Create an inbox; Conflict if the address is in use or quarantined."""
         address = f"{local_part}@{domain}"
@@ -27,14 +27,14 @@ class InboxQueries(Database):
             )
             if held:
                 raise Conflict(f"{address} is reserved")
-            cursor = await conn.execute(
+            pk = await self._fetchval(
+                conn,
                 "INSERT INTO inboxes (id, account_id, address, domain, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING",
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING RETURNING pk",
                 (inbox_id, account_id, address, domain, created, created + ttl_ms),
             )
-            if cursor.rowcount == 0:
+            if pk is None:
                 raise Conflict(f"{address} is taken")
-            pk = cursor.lastrowid
         assert pk is not None
         return Inbox(pk, inbox_id, account_id, address, domain, created, created + ttl_ms, 0)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from .database import Database
+from .engine import Engine
 from .rows import PurgeStats
 
 
-class MaintenanceQueries(Database):
+class MaintenanceQueries(Engine):
     quarantine_ms: int
 
     async def purge(self, now: int | None = None, batch_size: int = 500) -> PurgeStats:

@@ -1,29 +1,16 @@
-"""`Store`: the SQLite backend, one class assembled from the per-aggregate query mixins.
-
-A PostgreSQL backend would be a sibling module offering the same methods.
-"""
+"""`SqliteStore`: the store on one SQLite file (the default)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from .accounts import AccountQueries
-from .delivery import Delivery, DeliveryQueue
-from .domains import DomainQueries
-from .emails import EmailQueries
-from .inboxes import InboxQueries
-from .maintenance import MaintenanceQueries
-from .rows import Inbox, NewEmail, StoredEmail, now_ms
-
-OnCommitted = Callable[[list[StoredEmail]], None]
+from .base import OnCommitted, Store
+from .database import Database
+from .rows import now_ms
 
 
-class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, MaintenanceQueries):
-    """The SQLite store. `await store.open()` before use, `await store.close()` after."""
-
+class SqliteStore(Store, Database):
     def __init__(
         self,
         path: str | Path,
@@ -36,59 +23,10 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         on_committed: OnCommitted | None = None,
         now: Callable[[], int] = now_ms,
     ) -> None:
-        super().__init__(path, busy_timeout=busy_timeout, synchronous=synchronous, now=now)
-        self.max_emails_per_inbox = max_emails_per_inbox
-        self.quarantine_ms = int(address_quarantine * 1000)
-        self.max_batch = max_batch
-        self.on_committed = on_committed
-        self._deliveries: DeliveryQueue | None = None
-
-    @classmethod
-    def from_config(cls, config: Any, on_committed: OnCommitted | None = None) -> Store:
-        """From the `storage` and `inboxes` sections of `config`."""
-        return cls(
-            config.storage.path,
-            max_emails_per_inbox=config.inboxes.max_emails,
-            address_quarantine=config.inboxes.username_quarantine,
+        Database.__init__(self, path, busy_timeout=busy_timeout, synchronous=synchronous, now=now)
+        self._settings(
+            max_emails_per_inbox=max_emails_per_inbox,
+            address_quarantine=address_quarantine,
+            max_batch=max_batch,
             on_committed=on_committed,
         )
-
-    async def open(self) -> None:
-        await self._open_connections()
-        # Looked up on each batch, so the write can be replaced (tests inject faults this way).
-        self._deliveries = DeliveryQueue(
-            lambda batch: self._write_deliveries(batch), self._committed, self.max_batch
-        )
-        self._deliveries.start()
-
-    async def close(self) -> None:
-        if self._deliveries is not None:
-            await self._deliveries.stop()
-            self._deliveries = None
-        await self._close_connections()
-
-    async def __aenter__(self) -> Store:
-        await self.open()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def deliver(self, inboxes: list[Inbox], email: NewEmail) -> list[str]:
-        """Store `email` once in each inbox; returns the new email ids after the
-        commit is durable. Raises StoreError if it could not be stored."""
-        assert self._deliveries is not None, "store is not open"
-        future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
-        return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future))
-
-    def _committed(self, batch: list[Delivery], ids: list[list[str]]) -> None:
-        if self.on_committed is None:
-            return
-        stored = [
-            StoredEmail(
-                email_id, inbox.id, inbox.account_id, d.email.mail_from, d.email.subject, d.received_at
-            )
-            for d, delivery_ids in zip(batch, ids, strict=True)
-            for inbox, email_id in zip(d.inboxes, delivery_ids, strict=True)
-        ]
-        self.on_committed(stored)

@@ -1,0 +1,103 @@
+"""`Store`: what the rest of the code talks to, assembled from the per-aggregate query
+mixins and the group commit; `sqlite.SqliteStore` and `postgres.PostgresStore` add
+the engine. `Store.from_config` picks one by `[storage]`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from .accounts import AccountQueries
+from .delivery import Delivery, DeliveryQueue
+from .domains import DomainQueries
+from .emails import EmailQueries
+from .inboxes import InboxQueries
+from .maintenance import MaintenanceQueries
+from .rows import Inbox, NewEmail, StoredEmail
+
+OnCommitted = Callable[[list[StoredEmail]], None]
+
+
+class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, MaintenanceQueries):
+    """`await store.open()` before use, `await store.close()` after (or `async with`)."""
+
+    def _settings(
+        self,
+        *,
+        max_emails_per_inbox: int = 1000,
+        address_quarantine: float = 0.0,
+        max_batch: int = 256,
+        on_committed: OnCommitted | None = None,
+    ) -> None:
+        self.max_emails_per_inbox = max_emails_per_inbox
+        self.quarantine_ms = int(address_quarantine * 1000)
+        self.max_batch = max_batch
+        self.on_committed = on_committed
+        self._deliveries: DeliveryQueue | None = None
+
+    @staticmethod
+    def from_config(config: Any, on_committed: OnCommitted | None = None) -> Store:
+        """From the `storage` and `inboxes` sections of `config`: PostgreSQL when
+        `storage.url` is set, else the SQLite file at `storage.path`."""
+        options: dict[str, Any] = {
+            "max_emails_per_inbox": config.inboxes.max_emails,
+            "address_quarantine": config.inboxes.username_quarantine,
+            "on_committed": on_committed,
+        }
+        return open_target(config.storage.url or config.storage.path, **options)
+
+    async def open(self) -> None:
+        await self._open_connections()
+        # Looked up on each batch, so the write can be replaced (tests inject faults this way).
+        self._deliveries = DeliveryQueue(
+            lambda batch: self._write_deliveries(batch), self._committed, self.max_batch
+        )
+        self._deliveries.start()
+
+    async def close(self) -> None:
+        if self._deliveries is not None:
+            await self._deliveries.stop()
+            self._deliveries = None
+        await self._close_connections()
+
+    async def __aenter__(self) -> Store:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def deliver(self, inboxes: list[Inbox], email: NewEmail) -> list[str]:
+        """Store `email` once in each inbox; returns the new email ids after the
+        commit is durable. Raises StoreError if it could not be stored."""
+        assert self._deliveries is not None, "store is not open"
+        future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
+        return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future))
+
+    def _committed(self, batch: list[Delivery], ids: list[list[str]]) -> None:
+        if self.on_committed is None:
+            return
+        stored = [
+            StoredEmail(
+                email_id, inbox.id, inbox.account_id, d.email.mail_from, d.email.subject, d.received_at
+            )
+            for d, delivery_ids in zip(batch, ids, strict=True)
+            for inbox, email_id in zip(d.inboxes, delivery_ids, strict=True)
+        ]
+        self.on_committed(stored)
+
+
+def is_postgres_url(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+def open_target(target: str, **options: Any) -> Store:
+    """A (closed) store on `target`: a postgresql:// URL or an SQLite file path."""
+    if is_postgres_url(target):
+        from .postgres import PostgresStore
+
+        return PostgresStore(target, **options)
+    from .sqlite import SqliteStore
+
+    return SqliteStore(target, **options)

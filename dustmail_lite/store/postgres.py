@@ -1,0 +1,274 @@
+"""The PostgreSQL engine and `PostgresStore`: a pool of asyncpg connections, migrations
+under an advisory lock (nodes starting together apply each once), and LISTEN/NOTIFY so
+that an email stored by any node reaches `on_committed` on every node."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from ..ratelimit import Windows
+from .base import OnCommitted, Store
+from .engine import Connection, Engine, Row
+from .errors import StoreUnavailable
+from .pgconn import DATABASE_ERRORS, PgConnection, pg_params, pg_sql, store_error
+from .rows import now_ms
+from .schema_postgres import MIGRATIONS
+from .windows import SharedWindows
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "dustmail_emails"
+IDS_PER_NOTICE = 150  # a NOTIFY payload holds < 8000 bytes
+LISTENER_RETRY = 0.25  # seconds between looks at the listener (and attempts to get it back)
+LISTENER_PING = 5.0  # seconds between round trips proving it is alive
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for pg_advisory_lock."""
+    return int.from_bytes(hashlib.sha256(f"dustmail-lite:{name}".encode()).digest()[:8], "big", signed=True)
+
+
+def redacted(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class PostgresDatabase(Engine):
+    dialect = "postgres"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        command_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        now: Callable[[], int] = now_ms,
+    ) -> None:
+        self.url = url
+        self.now = now
+        self.pool_size = pool_size
+        self.command_timeout = command_timeout
+        self.connect_timeout = connect_timeout
+        self.node_id = uuid.uuid4().hex  # tells this node's notices from the others'
+        self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
+        self._listener_task: asyncio.Task[None] | None = None
+        self._notices: asyncio.Queue[list[str]] = asyncio.Queue()
+        self._notice_task: asyncio.Task[None] | None = None
+
+    @property
+    def location(self) -> str:
+        return redacted(self.url)
+
+    async def _open_connections(self) -> None:
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url,
+                min_size=1,
+                max_size=self.pool_size,
+                command_timeout=self.command_timeout,
+                timeout=self.connect_timeout,
+            )
+            await self._migrate()
+            await self._listen()
+        except DATABASE_ERRORS as exc:
+            await self._close_connections()
+            raise store_error(exc) from exc
+        self._listener_task = asyncio.create_task(self._keep_listening(), name="store-listener")
+        self._notice_task = asyncio.create_task(self._relay_notices(), name="store-notices")
+
+    async def _close_connections(self) -> None:
+        for task in (self._listener_task, self._notice_task):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+        self._listener_task = self._notice_task = None
+        if self._listener is not None:
+            self._listener.terminate()
+            self._listener = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def _migrate(self) -> None:
+        assert self._pool is not None
+        async with self._pool.acquire() as conn:
+            # Session-level: held across the migrations' own transactions, freed if we die.
+            await conn.execute("SELECT pg_advisory_lock($1)", advisory_key("migrations"))
+            try:
+                await conn.execute(
+                    "CREATE TABLE IF NOT EXISTS migrations"
+                    " (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)"
+                )
+                for name, script in MIGRATIONS:
+                    async with conn.transaction():
+                        if await conn.fetchval("SELECT 1 FROM migrations WHERE name = $1", name):
+                            continue
+                        await conn.execute(script)
+                        await conn.execute(
+                            "INSERT INTO migrations (name, applied_at) VALUES ($1, $2)", name, self.now()
+                        )
+                        log.info("applied migration %s", name)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", advisory_key("migrations"))
+
+    def _ready_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise StoreUnavailable("store is not open")
+        return self._pool
+
+    async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        try:
+            return list(await self._ready_pool().fetch(pg_sql(sql), *pg_params(params)))
+        except DATABASE_ERRORS as exc:
+            raise store_error(exc) from exc
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Connection]:
+        pool = self._ready_pool()
+        try:
+            raw = await pool.acquire()
+        except DATABASE_ERRORS as exc:
+            raise store_error(exc) from exc
+        try:
+            transaction = raw.transaction()
+            try:
+                await transaction.start()
+                yield PgConnection(raw)
+            except BaseException as exc:
+                if not raw.is_closed():
+                    try:
+                        await transaction.rollback()
+                    except DATABASE_ERRORS:
+                        pass
+                if isinstance(exc, DATABASE_ERRORS):
+                    raise store_error(exc) from exc
+                raise
+            try:
+                await transaction.commit()
+            except DATABASE_ERRORS as exc:
+                raise store_error(exc) from exc
+        finally:
+            await pool.release(raw)
+
+    async def _announce(self, conn: Connection, email_ids: list[str]) -> None:
+        # Delivered by PostgreSQL when (and only if) this transaction commits.
+        for start in range(0, len(email_ids), IDS_PER_NOTICE):
+            payload = json.dumps({"node": self.node_id, "ids": email_ids[start : start + IDS_PER_NOTICE]})
+            await conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, payload))
+
+    def window_counter(self, scope: str) -> Windows:
+        return SharedWindows(self, scope)
+
+    @asynccontextmanager
+    async def exclusive(self, job: str) -> AsyncIterator[bool]:
+        pool = self._ready_pool()
+        key = advisory_key(job)
+        try:
+            raw = await pool.acquire()
+        except DATABASE_ERRORS as exc:
+            raise store_error(exc) from exc
+        try:
+            # A session lock: if this node dies, its connection ends and the lock with it.
+            if not await raw.fetchval("SELECT pg_try_advisory_lock($1)", key):
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                if not raw.is_closed():
+                    await raw.execute("SELECT pg_advisory_unlock($1)", key)
+        finally:
+            await pool.release(raw)
+
+    # LISTEN: one connection of its own, brought back whenever it drops.
+
+    async def _listen(self) -> None:
+        conn = await asyncpg.connect(self.url, timeout=self.connect_timeout)
+        await conn.add_listener(CHANNEL, self._heard)
+        self._listener = conn
+
+    async def _keep_listening(self) -> None:
+        pinged = asyncio.get_running_loop().time()
+        while True:
+            await asyncio.sleep(LISTENER_RETRY)
+            conn = self._listener
+            if conn is not None and not conn.is_closed():
+                if asyncio.get_running_loop().time() - pinged < LISTENER_PING:
+                    continue
+                pinged = asyncio.get_running_loop().time()
+                try:  # a half-open connection shows only when used
+                    await conn.execute("SELECT 1", timeout=self.connect_timeout)
+                    continue
+                except DATABASE_ERRORS:
+                    conn.terminate()
+            self._listener = None
+            try:
+                await self._listen()
+                log.info("listening for other nodes' deliveries again")
+            except DATABASE_ERRORS as exc:
+                log.debug("listener not back yet: %s", exc)
+
+    def _heard(self, conn: object, pid: int, channel: str, payload: str) -> None:
+        try:
+            notice = json.loads(payload)
+        except ValueError:
+            return
+        if notice.get("node") != self.node_id:  # this node published its own at commit
+            self._notices.put_nowait(list(notice.get("ids", [])))
+
+    async def _relay_notices(self) -> None:
+        """Other nodes' deliveries, in the order heard, to `on_committed`."""
+        while True:
+            ids = await self._notices.get()
+            try:
+                await self._relay(ids)
+            except Exception:
+                log.exception("could not relay %d emails stored by another node", len(ids))
+
+    async def _relay(self, ids: list[str]) -> None:
+        raise NotImplementedError
+
+
+class PostgresStore(Store, PostgresDatabase):
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_emails_per_inbox: int = 1000,
+        address_quarantine: float = 0.0,
+        max_batch: int = 256,
+        pool_size: int = 10,
+        on_committed: OnCommitted | None = None,
+        now: Callable[[], int] = now_ms,
+    ) -> None:
+        PostgresDatabase.__init__(self, url, pool_size=pool_size, now=now)
+        self._settings(
+            max_emails_per_inbox=max_emails_per_inbox,
+            address_quarantine=address_quarantine,
+            max_batch=max_batch,
+            on_committed=on_committed,
+        )
+
+    async def _relay(self, ids: list[str]) -> None:
+        if self.on_committed is not None:
+            stored = await self.stored_emails(ids)
+            if stored:
+                self.on_committed(stored)
