@@ -55,6 +55,25 @@ class FakeClock:
 
 REQUIRE_ALL = os.environ.get("CI") == "true" or os.environ.get("DUSTMAIL_REQUIRE_ALL") == "1"
 
+# The store the servers of this run use: None for an SQLite file in the test's folder,
+# else a function that makes a fresh PostgreSQL database and returns its URL.
+new_database: Callable[[], str] | None = None
+
+
+def use_postgres() -> None:
+    global new_database
+    import pgcluster
+
+    new_database = lambda: pgcluster.shared_server().create_db()  # noqa: E731
+
+
+def storage_section(sqlite_path: Path) -> dict[str, str]:
+    """`[storage]` of a test's config: the SQLite file, or on PostgreSQL also a fresh database."""
+    section = {"path": str(sqlite_path)}
+    if new_database is not None:
+        section["url"] = new_database()
+    return section
+
 
 def require_tool(name: str, hint: str) -> str:
     """Path of an external tool; skip without it locally, fail without it in CI."""
@@ -119,7 +138,7 @@ class Env:
         self.config_path = folder / "dustmail.toml"
         data = merge(
             {
-                "storage": {"path": str(folder / "dustmail.sqlite3")},
+                "storage": storage_section(folder / "dustmail.sqlite3"),
                 "http": {"port": 0},
                 "smtp": {"port": 0, "hostname": "mx.test.example"},
                 "domains": {"primary": "dustmail.test", "shared": ["shared.test"]},
@@ -239,7 +258,7 @@ class ServeProcess:
         self.config_path = folder / "serve.toml"
         self.db = folder / "serve.sqlite3"
         data = {
-            "storage": {"path": str(self.db)},
+            "storage": storage_section(self.db),
             "http": {"port": self.http_port},
             "smtp": {"port": self.smtp_port},
             **(extra or {}),

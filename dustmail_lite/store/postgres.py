@@ -84,6 +84,8 @@ class PostgresDatabase(Engine):
                 timeout=self.connect_timeout,
             )
             await self._migrate()
+            if not self._wants_notices():
+                return  # a CLI command: nobody to tell
             await self._listen()
         except DATABASE_ERRORS as exc:
             await self._close_connections()
@@ -243,6 +245,9 @@ class PostgresDatabase(Engine):
             except Exception:
                 log.exception("could not relay %d emails stored by another node", len(ids))
 
+    def _wants_notices(self) -> bool:
+        return False
+
     async def _relay(self, ids: list[str]) -> None:
         raise NotImplementedError
 
@@ -266,6 +271,9 @@ class PostgresStore(Store, PostgresDatabase):
             max_batch=max_batch,
             on_committed=on_committed,
         )
+
+    def _wants_notices(self) -> bool:
+        return self.on_committed is not None
 
     async def _relay(self, ids: list[str]) -> None:
         if self.on_committed is not None:
