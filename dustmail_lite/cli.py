@@ -20,7 +20,8 @@ from .api import timestamp
 from .config import Config, ConfigError, load
 from .domains import DomainError, DomainNotFound, Domains, DomainTaken, required_records
 from .plans import DomainStatus
-from .store import PLANS, Store
+from .store import PLANS, Store, StoreError, open_target
+from .store.copy import copy_store
 
 
 def _config(ctx: click.Context) -> Config:
@@ -391,3 +392,32 @@ async def backup(config: Config, store: Store, path: str) -> None:
     """Write a consistent copy of the database to PATH, safe while serve runs."""
     await store.backup(path)
     info(f"Backup written to {path}.")
+
+
+@main.group()
+def storage() -> None:
+    """Move the data between stores (an SQLite file, a PostgreSQL database)."""
+
+
+@storage.command("copy")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    help="postgresql://user:password@host:5432/db, or the path of an SQLite file.",
+)
+@click.option("--force", is_flag=True, help="Replace what the target already holds.")
+@with_store
+async def storage_copy(config: Config, store: Store, target: str, force: bool) -> None:
+    """Copy everything from the configured store to TARGET, then verify the counts.
+
+    Stop every `serve` on the source first: what arrives during the copy may be missed."""
+    destination = open_target(target)
+    async with destination:
+        info(f"Copying {store.location} -> {destination.location}")
+        try:
+            found = await copy_store(store, destination, force=force, progress=info)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(" ".join(f"{name.replace(' ', '_')}={n}" for name, n in found.items()))
+    info("Verified: the target holds the same counts as the source.")

@@ -40,6 +40,20 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10, interval: floa
         time.sleep(interval)
 
 
+def query(config: Config, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of `sql` on the store `config` names (SQLite file or PostgreSQL), as tuples."""
+    import asyncio
+
+    from dustmail_lite.store import Store
+
+    async def run() -> list[tuple]:
+        async with Store.from_config(config) as store:
+            return [tuple(row) for row in await store._all(sql, params)]
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
 class FakeClock:
     """A monotonic clock the test moves by hand (for `WindowCounter(clock=...)`)."""
 

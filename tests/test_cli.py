@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from dustmail_lite import keys
@@ -56,6 +58,7 @@ def test_bad_config_is_a_clean_cli_error(tmp_path):
     assert f"{path}: unknown key 'smtp.bogus'" in result.stderr
 
 
+@pytest.mark.sqlite_only(reason="`backup` copies the SQLite file (PostgreSQL has pg_dump)")
 def test_backup_is_a_consistent_copy(env, tmp_path):
     import sqlite3
 

@@ -92,6 +92,10 @@ class Engine:
         """Called in the transaction that stores new emails: a multi-node engine tells the
         other nodes here (so they hear of it exactly when it commits)."""
 
+    async def _after_bulk_load(self, conn: Connection) -> None:
+        """After rows were inserted with their own keys (`storage copy`): let generated
+        keys continue after them."""
+
     async def vacuum_free_pages(self, pages: int = 2000) -> bool:
         """Give freed space back to the file system; whether any was left to give."""
         return False

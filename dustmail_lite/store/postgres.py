@@ -176,6 +176,13 @@ class PostgresDatabase(Engine):
             payload = json.dumps({"node": self.node_id, "ids": email_ids[start : start + IDS_PER_NOTICE]})
             await conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, payload))
 
+    async def _after_bulk_load(self, conn: Connection) -> None:
+        for table, column in (("accounts", "id"), ("inboxes", "pk"), ("emails", "seq")):
+            await conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
+                f" coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)"
+            )
+
     def window_counter(self, scope: str) -> Windows:
         return SharedWindows(self, scope)
 
