@@ -277,8 +277,13 @@ def test_inbox_and_account_event_streams(live):
     t1.join(10), t2.join(10)
     [event] = results["inbox"]
     assert event["event"] == "email" and event["data"]["subject"] == "to a"
-    assert set(event["data"]) == {"id", "inbox_id", "from", "subject", "received_at"}
+    assert set(event["data"]) == {"id", "inbox_id", "from", "subject", "received_at",
+                                  "preview", "has_html", "size", "seq", "email_count"}
+    # Enough for a live view to add the row without asking: its place (seq), the new count.
+    assert event["data"]["email_count"] == 1 and event["data"]["preview"].startswith("Hello there")
     assert [e["data"]["subject"] for e in results["account"]] == ["to b", "to a"]
+    seqs = [e["data"]["seq"] for e in results["account"]]
+    assert seqs[0] < seqs[1] and seqs[1] == event["data"]["seq"]
 
 
 def test_event_stream_sends_keepalives(make_live):

@@ -33,13 +33,13 @@ def test_purge_removes_expired_and_deleted_inboxes_with_their_mail(make_harness)
 
 
 def test_purge_works_in_batches(make_harness):
-    h = make_harness(plans={"free": {"inbox_ttl": "1s"}})
+    h = make_harness(plans={"free": {"inbox_ttl": "5s"}})  # 25 mails must arrive within it
     key = h.key()
     inbox = h.create_inbox(key)
     with h.smtp() as s:
         for _ in range(25):
             s.sendmail("a@example.com", inbox["email"], b"Subject: x\r\n\r\nx\r\n")
-    h.server.store.now = lambda: now_ms() + 1050  # the inbox's second has passed
+    h.server.store.now = lambda: now_ms() + 5050  # the inbox's five seconds have passed
 
     async def purge_small_batches(store):
         return await store.purge(batch_size=10)

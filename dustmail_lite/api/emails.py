@@ -11,6 +11,7 @@ from .content import content_disposition, safe_media_type, sanitize_html
 from .context import ApiContext
 from .errors import ApiError
 from .models import EmailDetail
+from .paging import flag_param
 from .present import email_detail, email_of, inbox_of
 from .routing import Operation, Param, done, ok
 
@@ -18,7 +19,12 @@ from .routing import Operation, Param, done, ok
 async def get_email(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
     email = await email_of(ctx.store, request, inbox)
-    return ok(caller, email_detail(email, request))
+    detail = email_detail(email, request)
+    if flag_param("safe_html", request.query_params.get("safe_html")):
+        # The sanitized HTML (as /html serves it, remote images off) in the same answer:
+        # a dashboard opens an email with one request, not two.
+        detail.safe_html = sanitize_html(email.html or "")
+    return ok(caller, detail)
 
 
 async def delete_email(ctx: ApiContext, request: Request, caller: Caller) -> Response:
@@ -86,7 +92,14 @@ OPERATIONS = [
         "getEmail",
         "One email with headers, attachments, links and codes",
         data=EmailDetail,
-        errors=_NOT_FOUND,
+        errors=(*_NOT_FOUND, "invalid_flag"),
+        params=(
+            Param(
+                "safe_html",
+                "query",
+                {"type": "string", "enum": ["0", "1", "true", "false"], "description": "1: add `safe_html`"},
+            ),
+        ),
     ),
     Operation(
         "DELETE", EMAIL, delete_email, "deleteEmail", "Delete one email", reply="done", errors=_NOT_FOUND

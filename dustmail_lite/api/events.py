@@ -90,6 +90,11 @@ def event_stream(caller: Caller, subscription: Subscription, keepalive: float) -
                     from_=event.mail_from,
                     subject=event.subject,
                     received_at=timestamp(event.received_at),
+                    preview=event.preview,
+                    has_html=event.has_html,
+                    size=event.size,
+                    seq=event.seq,
+                    email_count=event.email_count,
                 )
                 yield f"id: {event.id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
         finally:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from msgspec import UNSET
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .. import store
 from ..inboxes import InboxRefused
+from . import paging
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
@@ -19,8 +24,8 @@ from .models import (
     InboxViewMeta,
     InboxWithCount,
 )
-from .present import email_model, inbox_model, inbox_of, inbox_with_count
-from .routing import Operation, decode, done, json_object, ok, reject_unknown_fields
+from .present import email_model, email_preview, inbox_model, inbox_of, inbox_with_count
+from .routing import UUID_RE, Operation, decode, done, json_object, ok, reject_unknown_fields
 
 
 async def create_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Response:
@@ -40,16 +45,72 @@ async def create_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Res
 
 
 async def list_inboxes(ctx: ApiContext, request: Request, caller: Caller) -> Response:
-    inboxes, total = await ctx.store.list_inboxes(caller.account_id)
-    meta = InboxListMeta(rate_limit=caller.rate_limit, total=total, plan=caller.plan)
-    return ok(caller, [inbox_with_count(i) for i in inboxes], meta)
+    """The contract's list (newest 50), plus paging: `limit`, `cursor` (meta.next_cursor)
+    or `before` (an inbox id), `q` (part of the address), `summary=1` (with `last_seq`)."""
+    params = request.query_params
+    limit = paging.limit_param(params.get("limit"), 50)
+    query = paging.query_param(params.get("q"))
+    summary = paging.flag_param("summary", params.get("summary"))
+    older_than: tuple[int, int] | None = None
+    if params.get("cursor"):
+        created_at, pk = paging.cursor_param(paging.INBOXES, params["cursor"], 2)
+        older_than = (created_at, pk)
+    elif params.get("before"):
+        older_than = await ctx.store.inbox_position(params["before"], caller.account_id)
+        if older_than is None:
+            raise ApiError.of("inbox_not_found", "'before' names no inbox of this account.")
+    rows, total, matches = await ctx.store.list_inboxes(caller.account_id, limit + 1, older_than, query)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1].inbox
+        next_cursor = paging.encode(paging.INBOXES, last.created_at, last.pk)
+    data = [inbox_with_count(row.inbox, row.last_seq if summary else UNSET) for row in rows]
+    meta = InboxListMeta(
+        rate_limit=caller.rate_limit,
+        total=total,
+        plan=caller.plan,
+        next_cursor=next_cursor,
+        matches=UNSET if matches is None else matches,
+    )
+    return ok(caller, data, meta)
 
 
 async def get_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Response:
+    """The contract's view (newest 100 emails), plus paging: `limit`, `cursor` or `before`
+    (an email id), `q` (subject, sender or text), `summary=1` (rows without bodies)."""
     inbox = await inbox_of(ctx.store, request, caller.account_id)
-    emails = await ctx.store.recent_emails(inbox, 100)
-    view = InboxView(inbox=inbox_model(inbox), emails=[email_model(e) for e in emails])
-    return ok(caller, view, InboxViewMeta(rate_limit=caller.rate_limit, email_count=inbox.email_count))
+    params = request.query_params
+    limit = paging.limit_param(params.get("limit"), 100)
+    query = paging.query_param(params.get("q"))
+    summary = paging.flag_param("summary", params.get("summary"))
+    older_than: int | None = None
+    if params.get("cursor"):
+        (older_than,) = paging.cursor_param(paging.EMAILS, params["cursor"], 1)
+    elif params.get("before"):
+        before = params["before"]
+        older_than = await ctx.store.email_seq(inbox, before) if UUID_RE.match(before) else None
+        if older_than is None:
+            raise ApiError.of("email_not_found", "'before' names no email of this inbox.")
+    count, last_seq = await ctx.store.inbox_state(inbox)
+    records: Sequence[store.Email | store.EmailPreview]
+    if summary:
+        records = await ctx.store.page_email_previews(inbox, limit + 1, older_than, query)
+    else:
+        records = await ctx.store.page_emails(inbox, limit + 1, older_than, query)
+    next_cursor = None
+    if len(records) > limit:
+        records = records[:limit]
+        next_cursor = paging.encode(paging.EMAILS, records[-1].seq)
+    rows = [email_preview(e) if isinstance(e, store.EmailPreview) else email_model(e) for e in records]
+    meta = InboxViewMeta(
+        rate_limit=caller.rate_limit,
+        email_count=count,
+        next_cursor=next_cursor,
+        last_seq=last_seq if summary else UNSET,
+        matches=await ctx.store.count_matching_emails(inbox, query) if query is not None else UNSET,
+    )
+    return ok(caller, InboxView(inbox=inbox_model(inbox), emails=rows), meta)
 
 
 async def delete_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Response:
@@ -109,19 +170,29 @@ OPERATIONS = [
         "/inbox",
         list_inboxes,
         "listInboxes",
-        "List the account's active inboxes (newest first, up to 50)",
+        "List the account's active inboxes (newest first, 50 a page)",
         data=list[InboxWithCount],
         meta=InboxListMeta,
+        params=paging.page_params(50, "address"),
+        errors=("inbox_not_found", "invalid_limit", "invalid_cursor", "invalid_query", "invalid_flag"),
     ),
     Operation(
         "GET",
         INBOX,
         get_inbox,
         "getInbox",
-        "An inbox with its 100 most recent emails",
+        "An inbox with its 100 most recent emails (a page, newest first)",
         data=InboxView,
         meta=InboxViewMeta,
-        errors=("inbox_not_found",),
+        params=paging.page_params(100, "subject, sender or text"),
+        errors=(
+            "inbox_not_found",
+            "email_not_found",
+            "invalid_limit",
+            "invalid_cursor",
+            "invalid_query",
+            "invalid_flag",
+        ),
     ),
     Operation(
         "DELETE",

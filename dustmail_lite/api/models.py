@@ -72,10 +72,15 @@ class CreatedInboxMeta(ResponseMeta, kw_only=True):
 class InboxListMeta(ResponseMeta, kw_only=True):
     total: int
     plan: Plan
+    next_cursor: str | None = None  # pass as ?cursor= for the next page; null: no more
+    matches: int | UnsetType = UNSET  # with ?q=
 
 
 class InboxViewMeta(ResponseMeta, kw_only=True):
     email_count: int
+    next_cursor: str | None = None
+    matches: int | UnsetType = UNSET  # with ?q=
+    last_seq: int | UnsetType = UNSET  # with ?summary=1: seq of the inbox's newest email
 
 
 class WaitMeta(ResponseMeta, kw_only=True):
@@ -100,6 +105,7 @@ class Inbox(Model, kw_only=True):
 
 class InboxWithCount(Inbox, kw_only=True):
     email_count: int
+    last_seq: int | UnsetType = UNSET  # with ?summary=1: seq of its newest email, 0 for none
 
 
 class Email(Model, kw_only=True):
@@ -136,11 +142,35 @@ class EmailDetail(Email, kw_only=True):
     raw_url: str
     html_url: str
     parse_error: str | UnsetType = UNSET
+    safe_html: str | UnsetType = UNSET  # with ?safe_html=1: the HTML as /html serves it
+
+
+class EmailPreview(Model, kw_only=True):
+    """An email as a list row (?summary=1): no bodies."""
+
+    id: Uuid
+    from_: str = msgspec.field(name="from")
+    subject: str
+    preview: Annotated[str, Meta(max_length=200)]
+    has_html: bool
+    size: int
+    seq: Annotated[int, Meta(description="Grows with every stored email: newest first = largest")]
+    received_at: Time
+
+
+# msgspec cannot describe a union of two untagged structs; the schema says it instead.
+_EMAIL_ROWS = Meta(
+    extra_json_schema={
+        "items": {
+            "anyOf": [{"$ref": "#/components/schemas/Email"}, {"$ref": "#/components/schemas/EmailPreview"}]
+        }
+    }
+)
 
 
 class InboxView(Model, kw_only=True):
     inbox: Inbox
-    emails: list[Email]
+    emails: Annotated[list[Any], _EMAIL_ROWS]  # Email, or EmailPreview with ?summary=1
 
 
 class Account(Model, kw_only=True):
@@ -162,13 +192,19 @@ class Domain(Model, kw_only=True):
 
 
 class EmailSummary(Model, kw_only=True):
-    """The data of an `email` event on the event streams."""
+    """The data of an `email` event on the event streams: enough to add the row without a
+    request (`seq` orders it; `email_count` is the inbox's count right after it was stored)."""
 
     id: Uuid
     inbox_id: Uuid
     from_: str = msgspec.field(name="from")
     subject: str
     received_at: Time
+    preview: str
+    has_html: bool
+    size: int
+    seq: int | None
+    email_count: int | None
 
 
 class Health(Model, kw_only=True):

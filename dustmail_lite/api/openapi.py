@@ -15,7 +15,7 @@ import msgspec
 from .. import __version__
 from ..config import Config
 from .errors import ERRORS, Error
-from .models import CreateInbox, Done, RateLimit, ResponseMeta
+from .models import CreateInbox, Done, Email, EmailPreview, RateLimit, ResponseMeta
 from .routing import Operation
 
 PREFIX = "/api/v1"
@@ -40,7 +40,8 @@ def openapi_document(config: Config, operations: Sequence[Operation] | None = No
         from .routes import OPERATIONS
 
         operations = OPERATIONS
-    models: list[Any] = [Error, RateLimit, ResponseMeta, Done, CreateInbox]
+    # Email and EmailPreview: the rows of InboxView.emails, which names them in its schema.
+    models: list[Any] = [Error, RateLimit, ResponseMeta, Done, CreateInbox, Email, EmailPreview]
     for op in operations:
         models += [m for m in (op.data, op.meta, op.body, op.stream) if m is not None]
     schemas, components = msgspec.json.schema_components(models, ref_template=REF)

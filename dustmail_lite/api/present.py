@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from msgspec import UNSET, UnsetType
 from starlette.requests import Request
 
 from .. import store
 from .errors import ApiError
-from .models import Attachment, Email, EmailDetail, Header, Inbox, InboxWithCount, timestamp
+from .models import Attachment, Email, EmailDetail, EmailPreview, Header, Inbox, InboxWithCount, timestamp
 from .routing import UUID_RE
 
 
@@ -22,7 +23,7 @@ def inbox_model(inbox: store.Inbox) -> Inbox:
     )
 
 
-def inbox_with_count(inbox: store.Inbox) -> InboxWithCount:
+def inbox_with_count(inbox: store.Inbox, last_seq: int | UnsetType = UNSET) -> InboxWithCount:
     return InboxWithCount(
         id=inbox.id,
         email=inbox.address,
@@ -30,6 +31,20 @@ def inbox_with_count(inbox: store.Inbox) -> InboxWithCount:
         created_at=timestamp(inbox.created_at),
         expires_at=timestamp(inbox.expires_at),
         email_count=inbox.email_count,
+        last_seq=last_seq,
+    )
+
+
+def email_preview(email: store.EmailPreview) -> EmailPreview:
+    return EmailPreview(
+        id=email.id,
+        from_=email.mail_from,
+        subject=email.subject,
+        preview=email.preview,
+        has_html=email.has_html,
+        size=email.size,
+        seq=email.seq,
+        received_at=timestamp(email.received_at),
     )
 
 

@@ -14,7 +14,7 @@ from .domains import DomainQueries
 from .emails import EmailQueries
 from .inboxes import InboxQueries
 from .maintenance import MaintenanceQueries
-from .rows import Inbox, NewEmail, StoredEmail
+from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, StoredEmail
 
 OnCommitted = Callable[[list[StoredEmail]], None]
 
@@ -35,6 +35,7 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         self.max_batch = max_batch
         self.on_committed = on_committed
         self._deliveries: DeliveryQueue | None = None
+        self._placed: dict[str, Placement] = {}
 
     @staticmethod
     def from_config(config: Any, on_committed: OnCommitted | None = None) -> Store:
@@ -76,16 +77,27 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
         return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future))
 
     def _committed(self, batch: list[Delivery], ids: list[list[str]]) -> None:
-        if self.on_committed is None:
-            return
-        stored = [
-            StoredEmail(
-                email_id, inbox.id, inbox.account_id, d.email.mail_from, d.email.subject, d.received_at
-            )
-            for d, delivery_ids in zip(batch, ids, strict=True)
-            for inbox, email_id in zip(d.inboxes, delivery_ids, strict=True)
-        ]
-        self.on_committed(stored)
+        stored = []
+        for d, delivery_ids in zip(batch, ids, strict=True):
+            for inbox, email_id in zip(d.inboxes, delivery_ids, strict=True):
+                place = self._placed.pop(email_id, None)
+                stored.append(
+                    StoredEmail(
+                        email_id,
+                        inbox.id,
+                        inbox.account_id,
+                        d.email.mail_from,
+                        d.email.subject,
+                        d.received_at,
+                        preview=d.email.text[:PREVIEW_CHARS],
+                        has_html=bool(d.email.html),
+                        size=d.email.size,
+                        seq=place.seq if place else None,
+                        email_count=place.email_count if place else None,
+                    )
+                )
+        if self.on_committed is not None:
+            self.on_committed(stored)
 
 
 def is_postgres_url(target: str) -> bool:

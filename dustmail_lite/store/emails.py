@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from .delivery import Delivery
-from .engine import Engine
-from .rows import Email, Inbox, StoredEmail, map_rows
+from .engine import Connection, Engine
+from .inboxes import like_pattern
+from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, StoredEmail, map_rows
 
 _EMAIL_SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
@@ -15,10 +17,17 @@ _EMAIL_SELECT = (
 )
 _SUMMARY = _EMAIL_SELECT.format(details="")
 _DETAILED = _EMAIL_SELECT.format(details=", e.details")
+_PREVIEW = (
+    f"SELECT e.seq, e.id, e.mail_from, e.subject, substr(e.text, 1, {PREVIEW_CHARS}) AS preview,"
+    " e.html != '' AS has_html, e.received_at, e.size FROM emails e"
+)
+_MATCHES = "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\')"
 
 
 class EmailQueries(Engine):
     max_emails_per_inbox: int
+    # Filled by each batch write after its commit, read by the commit callback.
+    _placed: dict[str, Placement]
 
     async def _write_deliveries(self, batch: list[Delivery]) -> list[list[str]]:
         rows = []
@@ -66,26 +75,93 @@ class EmailQueries(Engine):
                     " WHERE inbox_pk = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
                     (pk, pk, self.max_emails_per_inbox),
                 )
+            placed = await self._placements(conn, [row[0] for row in rows])
             await self._announce(conn, [email_id for ids in ids_per_delivery for email_id in ids])
+        self._placed.update(placed)
         return ids_per_delivery
 
     async def stored_emails(self, email_ids: list[str]) -> list[StoredEmail]:
-        """What `on_committed` reports, for emails another node stored (those still there)."""
+        """What `on_committed` reports, for emails another node stored (those still there;
+        the count is the inbox's now)."""
         if not email_ids:
             return []
         marks = ",".join("?" * len(email_ids))
         rows = await self._all(
-            "SELECT e.id, i.id AS inbox_id, i.account_id, e.mail_from, e.subject, e.received_at"
-            f" FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk WHERE e.id IN ({marks}) ORDER BY e.seq",
+            "SELECT e.id, i.id AS inbox_id, i.account_id, e.mail_from, e.subject, e.received_at,"
+            f" substr(e.text, 1, {PREVIEW_CHARS}) AS preview, e.html != '' AS has_html, e.size, e.seq,"
+            " i.email_count FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
+            f" WHERE e.id IN ({marks}) ORDER BY e.seq",
             email_ids,
         )
-        return map_rows(StoredEmail, rows)
+        return [
+            StoredEmail(
+                r["id"],
+                r["inbox_id"],
+                r["account_id"],
+                r["mail_from"],
+                r["subject"],
+                r["received_at"],
+                preview=r["preview"],
+                has_html=bool(r["has_html"]),
+                size=r["size"],
+                seq=r["seq"],
+                email_count=r["email_count"],
+            )
+            for r in rows
+        ]
 
-    async def recent_emails(self, inbox: Inbox, limit: int = 100) -> list[Email]:
-        rows = await self._all(
-            f"{_SUMMARY} WHERE e.inbox_pk = ? ORDER BY e.seq DESC LIMIT ?", (inbox.pk, limit)
-        )
+    @staticmethod
+    async def _placements(conn: Connection, ids: list[str]) -> dict[str, Placement]:
+        """Each new email's seq and its inbox's count, inside the writing transaction: a live
+        view adds the email from its event alone, in order, with an exact count."""
+        placed: dict[str, Placement] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            async with conn.execute(
+                "SELECT e.id, e.seq, i.email_count FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
+                f" WHERE e.id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ) as cursor:
+                async for row in cursor:
+                    placed[row[0]] = Placement(row[1], row[2])
+        return placed
+
+    @staticmethod
+    def _email_filter(inbox: Inbox, older_than_seq: int | None, query: str | None) -> tuple[str, list[Any]]:
+        where = "e.inbox_pk = ?"
+        params: list[Any] = [inbox.pk]
+        if older_than_seq is not None:
+            where += " AND e.seq < ?"
+            params.append(older_than_seq)
+        if query is not None:
+            where += f" AND {_MATCHES}"
+            params.extend([like_pattern(query)] * 3)
+        return where, params
+
+    async def page_emails(
+        self, inbox: Inbox, limit: int = 100, older_than_seq: int | None = None, query: str | None = None
+    ) -> list[Email]:
+        """Emails newest first (by seq, the order of storing) before `older_than_seq`, with
+        `query` in the subject, sender or text; full bodies."""
+        where, params = self._email_filter(inbox, older_than_seq, query)
+        rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
         return map_rows(Email, rows, skip=("details",))
+
+    async def page_email_previews(
+        self, inbox: Inbox, limit: int = 100, older_than_seq: int | None = None, query: str | None = None
+    ) -> list[EmailPreview]:
+        """As `page_emails`, but what a list row shows: no HTML, the text cut short."""
+        where, params = self._email_filter(inbox, older_than_seq, query)
+        rows = await self._all(f"{_PREVIEW} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
+        return [EmailPreview.from_row(row) for row in rows]
+
+    async def count_matching_emails(self, inbox: Inbox, query: str) -> int:
+        where, params = self._email_filter(inbox, None, query)
+        return await self._count(f"SELECT count(*) FROM emails e WHERE {where}", params)
+
+    async def email_seq(self, inbox: Inbox, email_id: str) -> int | None:
+        row = await self._one("SELECT seq FROM emails WHERE id = ? AND inbox_pk = ?", (email_id, inbox.pk))
+        return int(row["seq"]) if row else None
 
     async def get_email(self, inbox: Inbox, email_id: str) -> Email | None:
         row = await self._one(f"{_DETAILED} WHERE e.id = ? AND e.inbox_pk = ?", (email_id, inbox.pk))

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from ..plans import DomainStatus
 from .engine import Engine
 from .errors import Conflict
-from .rows import Inbox, ReceivingInbox, map_rows
+from .rows import Inbox, InboxRow, ReceivingInbox, map_rows
 
 _INBOX_COLUMNS = "pk, id, account_id, address, domain, created_at, expires_at, email_count"
 _ACTIVE_INBOX = "deleted_at IS NULL AND expires_at > ?"
+_LAST_SEQ = "coalesce((SELECT max(s.seq) FROM emails s WHERE s.inbox_pk = inboxes.pk), 0) AS last_seq"
+
+
+def like_pattern(query: str) -> str:
+    """A LIKE pattern matching `query` anywhere, its wildcards taken literally (ESCAPE '\\')."""
+    escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 class InboxQueries(Engine):
@@ -46,17 +54,53 @@ class InboxQueries(Engine):
         )
         return Inbox.from_row(row) if row else None
 
-    async def list_inboxes(self, account_id: int, limit: int = 50) -> tuple[list[Inbox], int]:
+    async def list_inboxes(
+        self,
+        account_id: int,
+        limit: int = 50,
+        older_than: tuple[int, int] | None = None,
+        query: str | None = None,
+    ) -> tuple[list[InboxRow], int, int | None]:
+        """Active inboxes newest first, after the position (created_at, pk) `older_than`, whose
+        address contains `query`; each with the seq of its newest email, read in the same
+        statement as its count. Also the account's total, and the number of matches of `query`."""
         now = self.now()
+        where = f"account_id = ? AND {_ACTIVE_INBOX}"
+        params: list[Any] = [account_id, now]
+        if query is not None:
+            where += " AND address LIKE ? ESCAPE '\\'"
+            params.append(like_pattern(query))
+        page_where, page_params = where, list(params)
+        if older_than is not None:
+            page_where += " AND (created_at, pk) < (?, ?)"
+            page_params.extend(older_than)
         rows = await self._all(
-            f"SELECT {_INBOX_COLUMNS} FROM inboxes WHERE account_id = ? AND {_ACTIVE_INBOX}"
+            f"SELECT {_INBOX_COLUMNS}, {_LAST_SEQ} FROM inboxes WHERE {page_where}"
             " ORDER BY created_at DESC, pk DESC LIMIT ?",
-            (account_id, now, limit),
+            (*page_params, limit),
         )
         total = await self._count(
             f"SELECT count(*) FROM inboxes WHERE account_id = ? AND {_ACTIVE_INBOX}", (account_id, now)
         )
-        return map_rows(Inbox, rows), total
+        matches = None
+        if query is not None:
+            matches = await self._count(f"SELECT count(*) FROM inboxes WHERE {where}", params)
+        listed = [
+            InboxRow(inbox, row["last_seq"]) for inbox, row in zip(map_rows(Inbox, rows), rows, strict=True)
+        ]
+        return listed, total, matches
+
+    async def inbox_position(self, inbox_id: str, account_id: int) -> tuple[int, int] | None:
+        """(created_at, pk) of an inbox of this account: where a page after it starts."""
+        row = await self._one(
+            "SELECT created_at, pk FROM inboxes WHERE id = ? AND account_id = ?", (inbox_id, account_id)
+        )
+        return (row["created_at"], row["pk"]) if row else None
+
+    async def inbox_state(self, inbox: Inbox) -> tuple[int, int]:
+        """(email count, seq of the newest email), read together so they agree."""
+        row = await self._one(f"SELECT email_count, {_LAST_SEQ} FROM inboxes WHERE pk = ?", (inbox.pk,))
+        return (row["email_count"], row["last_seq"]) if row else (0, 0)
 
     async def delete_inbox(self, inbox_id: str, account_id: int) -> bool:
         """Deactivate at once; the purge removes its mail later."""

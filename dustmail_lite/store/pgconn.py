@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Sequence
 from typing import Any
 
 import asyncpg
 
 from .errors import Conflict, StoreError, StoreUnavailable
 
-# A single-quoted literal (kept as is) or a placeholder.
-_TOKEN = re.compile(r"'(?:[^']|'')*'|\?")
+# A single-quoted literal (kept as is), a placeholder, or LIKE: SQLite's LIKE ignores
+# case (ASCII), PostgreSQL's does not; ILIKE is its twin.
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\?|(?i:\bLIKE\b)")
 _ROWS_BACK = re.compile(r"^\s*(SELECT|WITH|VALUES)\b|\bRETURNING\b", re.IGNORECASE)
 
 # Faults of reaching the server, as opposed to faults of a statement.
@@ -31,13 +32,16 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (*UNREACHABLE, asyncpg.Postgr
 
 @functools.lru_cache(maxsize=2048)
 def pg_sql(sql: str) -> str:
-    """`sql` with its `?` placeholders numbered for PostgreSQL."""
+    """`sql` with its `?` placeholders numbered for PostgreSQL, LIKE as ILIKE."""
     counter = 0
 
     def number(match: re.Match[str]) -> str:
         nonlocal counter
-        if match.group(0) != "?":
-            return match.group(0)
+        token = match.group(0)
+        if token.upper() == "LIKE":
+            return "ILIKE"
+        if token != "?":
+            return token
         counter += 1
         return f"${counter}"
 
@@ -73,6 +77,10 @@ class PgCursor:
     async def fetchall(self) -> list[asyncpg.Record]:
         rows, self._rows = self._rows, []
         return rows
+
+    async def __aiter__(self) -> AsyncIterator[asyncpg.Record]:
+        for row in await self.fetchall():
+            yield row
 
 
 class _Result:

@@ -155,9 +155,57 @@ class NewEmail:
     details: dict[str, Any]
 
 
+PREVIEW_CHARS = 200  # of the text, in list rows and events
+
+
+@dataclass(frozen=True)
+class EmailPreview:
+    """An email as a list row shows it: the start of the text, not the bodies."""
+
+    seq: int
+    id: str
+    mail_from: str
+    subject: str
+    preview: str
+    has_html: bool
+    received_at: int
+    size: int
+
+    @classmethod
+    def from_row(cls, row: Row) -> EmailPreview:
+        return cls(
+            seq=row["seq"],
+            id=row["id"],
+            mail_from=row["mail_from"],
+            subject=row["subject"],
+            preview=row["preview"],
+            has_html=bool(row["has_html"]),
+            received_at=row["received_at"],
+            size=row["size"],
+        )
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """A listed inbox with the seq of its newest email (0: none), read with its count."""
+
+    inbox: Inbox
+    last_seq: int
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a just-stored email sits: its seq, and its inbox's count after the commit."""
+
+    seq: int
+    email_count: int
+
+
 @dataclass(frozen=True)
 class StoredEmail:
-    """What the delivery queue reports after a commit, one per inbox a message went to."""
+    """What the delivery queue reports after a commit, one per inbox a message went to;
+    enough for a live view to add the row without asking (`seq` orders it, `email_count`
+    is exact as of this commit; both None if the inbox cap pruned it at once)."""
 
     id: str
     inbox_id: str
@@ -165,6 +213,11 @@ class StoredEmail:
     mail_from: str
     subject: str
     received_at: int
+    preview: str = ""
+    has_html: bool = False
+    size: int = 0
+    seq: int | None = None
+    email_count: int | None = None
 
 
 @dataclass(frozen=True)

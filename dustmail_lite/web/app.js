@@ -1,13 +1,30 @@
 // dustmail-lite dashboard: plain JavaScript, no build step, no third-party code.
 // The API key lives in sessionStorage (this tab only) and travels in a header, never a URL.
+//
+// Requests: signing in costs three (the account, the event stream, the first list); after
+// that one per user action (open a list, an email, a tab, load more, search), and none
+// while idle or when mail arrives: each event carries the new email's row, its place (seq)
+// and the inbox's count, so the cached lists stay exact without asking again.
 "use strict";
 
 const API = "/api/v1";
 const KEY_STORAGE = "dustmail.key";
 const READ_STORAGE = "dustmail.read";
+const PAGE = 50;
+const APP_NAME = "dustmail-lite";
 
 const $ = (id) => document.getElementById(id);
-const state = { key: sessionStorage.getItem(KEY_STORAGE), account: null, inbox: null, emails: [], stream: null };
+const state = {
+  key: sessionStorage.getItem(KEY_STORAGE),
+  account: null,
+  stream: null,
+  epoch: 0,          // bumps on sign-in and sign-out: answers for an older epoch are dropped
+  inboxes: null,     // cached inbox list: { rows: [], next, query, total, matches }
+  inbox: null,       // cached inbox view: { id, info, emails: [], next, query, count, countSeq, matches }
+  email: null,       // the open email
+  previous: null,    // the route shown before this one (to put focus back on its row)
+  ownNavigation: false, // the next route follows our own change (create/delete): keep caches
+};
 
 // --- API -----------------------------------------------------------------------
 
@@ -20,7 +37,10 @@ class ApiError extends Error {
   }
 }
 
+class Stale extends Error {}  // an answer that arrived after the user moved on
+
 async function api(path, { method = "GET", body, raw = false } = {}) {
+  const epoch = state.epoch;
   const headers = { Authorization: `Bearer ${state.key}` };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
@@ -29,11 +49,12 @@ async function api(path, { method = "GET", body, raw = false } = {}) {
   } catch (err) {
     throw new ApiError(0, "network", "The server cannot be reached.");
   }
-  const used = response.headers.get("X-RateLimit-Used");
-  if (used) showRate(used, response.headers.get("X-RateLimit-Limit"));
+  if (epoch !== state.epoch) throw new Stale();
+  noteRate(response);
   if (raw && response.ok) return response;
   let payload = null;
   try { payload = await response.json(); } catch (err) { /* not JSON */ }
+  if (epoch !== state.epoch) throw new Stale();
   if (!response.ok || !payload || payload.success === false) {
     const error = (payload && payload.error) || {};
     if (response.status === 401 && state.account) signOut("Your key is no longer valid (revoked?). Sign in again.");
@@ -53,11 +74,31 @@ function explain(err) {
 }
 
 function fail(err) {
+  if (err instanceof Stale) return;
   if (err.status !== 401) toast(explain(err));  // a 401 has signed out already
 }
 
-function showRate(used, limit) {
-  $("rate").textContent = limit ? `${used} / ${limit} requests` : `${used} requests`;
+// The request budget: shown from the first answer on, highlighted and announced when low.
+let budgetWarned = false;
+function noteRate(response) {
+  const limit = Number(response.headers.get("X-RateLimit-Limit"));
+  const remaining = Number(response.headers.get("X-RateLimit-Remaining"));
+  const reset = Number(response.headers.get("X-RateLimit-Reset"));
+  const rate = $("rate");
+  if (!response.headers.get("X-RateLimit-Limit")) {
+    if (response.headers.get("X-RateLimit-Used")) { rate.textContent = "no request limit"; rate.className = "rate small"; }
+    return;
+  }
+  const resets = reset ? ` (resets in ${formatDuration(reset)})` : "";
+  rate.textContent = `${remaining} of ${limit} requests left`;
+  rate.title = `API requests left in this rate-limit window${resets}`;
+  const low = remaining <= Math.max(5, Math.floor(limit / 5));
+  rate.className = `rate small${low ? " low" : ""}`;
+  if (low && !budgetWarned) {
+    budgetWarned = true;
+    announce(`Only ${remaining} of ${limit} API requests left${resets}.`);
+  }
+  if (!low) budgetWarned = false;
 }
 
 // --- small helpers ---------------------------------------------------------------
@@ -65,6 +106,7 @@ function showRate(used, limit) {
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(props)) {
+    if (value == null) continue;
     if (name === "class") node.className = value;
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
     else if (name === "dataset") Object.assign(node.dataset, value);
@@ -83,11 +125,18 @@ function toast(message) {
   toastTimer = setTimeout(() => { box.hidden = true; }, 3200);
 }
 
+function announce(message) {
+  // Cleared first, so the same words twice are read twice.
+  const box = $("announcer");
+  box.textContent = "";
+  setTimeout(() => { box.textContent = message; }, 50);
+}
+
 async function copy(text, what) {
   try {
     await navigator.clipboard.writeText(text);
   } catch (err) {
-    const area = el("textarea", { class: "offscreen" });
+    const area = el("textarea", { class: "offscreen", "aria-hidden": "true" });
     area.value = text;
     document.body.append(area);
     area.select();
@@ -97,8 +146,21 @@ async function copy(text, what) {
   toast(`Copied ${what}`);
 }
 
-function copyButton(text, what) {
-  return el("button", { type: "button", class: "copy", title: `Copy ${what}`, onclick: (e) => { e.stopPropagation(); copy(text, what); } }, "Copy");
+// Named after what it copies ("Copy address a@b"), and never activates the row around it.
+function copyButton(text, what, label = text) {
+  return el("button", {
+    type: "button", class: "copy", "aria-label": `Copy ${what} ${label}`,
+    onclick: (e) => { e.preventDefault(); e.stopPropagation(); copy(text, what); },
+    onkeydown: (e) => e.stopPropagation(),
+  }, "Copy");
+}
+
+// Long names wrap at their dots and dashes, never in the middle of a label.
+function breakable(text) {
+  const span = el("span");
+  const parts = text.split(/(?<=[.=@_-])/);
+  parts.forEach((part, i) => { span.append(part); if (i < parts.length - 1) span.append(el("wbr")); });
+  return span;
 }
 
 function formatDuration(seconds) {
@@ -123,6 +185,8 @@ function formatDate(iso) {
     : date.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
 }
 
+function plural(n, word) { return `${n} ${word}${n === 1 ? "" : "s"}`; }
+
 function readSet() {
   try { return new Set(JSON.parse(localStorage.getItem(READ_STORAGE) || "[]")); } catch (err) { return new Set(); }
 }
@@ -134,12 +198,22 @@ function markRead(id) {
 
 function confirmDialog(text) {
   const dialog = $("confirm");
+  const opener = document.activeElement;
   $("confirm-text").textContent = text;
   dialog.showModal();
   $("confirm-ok").focus();
   return new Promise((resolve) => {
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+    dialog.addEventListener("close", () => {
+      const ok = dialog.returnValue === "ok";
+      if (!ok && opener && opener.isConnected) opener.focus();
+      resolve(ok);
+    }, { once: true });
   });
+}
+
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
 }
 
 // Countdowns tick once a second for every element that carries an expiry.
@@ -165,16 +239,33 @@ async function signIn(key) {
   $("nav-domains").hidden = data.plan !== "premium";
   const premium = data.plan === "premium";
   $("create-username").hidden = $("create-domain").hidden = !premium;
-  $("create-domain").replaceChildren(...data.available_domains.map((d) => el("option", { value: d }, d)));
+  fillDomains(data.available_domains);
   openStream();
+}
+
+function fillDomains(domains) {
+  $("create-domain").replaceChildren(...domains.map((d) => el("option", { value: d }, d)));
+}
+
+// Everything one account showed goes: caches, views, the stream, answers still in flight.
+function forgetAccount() {
+  state.epoch += 1;
+  if (state.stream) state.stream.abort();
+  Object.assign(state, { key: null, account: null, stream: null, inboxes: null, inbox: null, email: null, previous: null });
+  for (const id of ["inbox-list", "email-list", "domain-list", "extracted", "attachments", "email-header-rows"]) $(id).replaceChildren();
+  for (const id of ["inbox-total", "inbox-matches", "inbox-address", "inbox-count", "inbox-left", "email-matches",
+    "email-subject", "email-from", "email-date", "email-text", "email-raw", "account-name", "account-plan", "rate"]) $(id).textContent = "";
+  for (const id of ["search", "inbox-search", "create-username", "domain-input"]) $(id).value = "";
+  $("email-html").srcdoc = "";
+  $("account").hidden = $("nav").hidden = true;
+  budgetWarned = false;
 }
 
 function signOut(message) {
   sessionStorage.removeItem(KEY_STORAGE);
-  if (state.stream) state.stream.abort();
-  Object.assign(state, { key: null, account: null, inbox: null, emails: [], stream: null });
-  $("account").hidden = $("nav").hidden = true;
-  location.hash = "#/signin";
+  forgetAccount();
+  if (location.hash !== "#/signin") location.hash = "#/signin";
+  else route();
   if (message) showSigninError(message);
 }
 
@@ -188,13 +279,16 @@ $("signin-form").addEventListener("submit", async (event) => {
   const key = $("key-input").value.trim();
   $("signin-error").hidden = true;
   $("signin-button").disabled = true;
+  forgetAccount();  // a new key never sees what the last one left
   try {
     await signIn(key);
     $("key-input").value = "";
-    location.hash = "#/inboxes";
+    // A deep link opened while signed out opens now; otherwise the inbox list.
+    if (currentRoute().view === "signin") location.hash = "#/inboxes";
+    else route();
   } catch (err) {
     state.key = null;
-    showSigninError(explain(err));
+    if (!(err instanceof Stale)) showSigninError(explain(err));
   } finally {
     $("signin-button").disabled = false;
   }
@@ -215,10 +309,12 @@ function openStream() {
         const response = await fetch(`${API}/events`, {
           headers: { Authorization: `Bearer ${state.key}` }, signal: controller.signal,
         });
+        if (controller.signal.aborted) return;
+        noteRate(response);
         if (response.status === 401) return signOut("Your key is no longer valid. Sign in again.");
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         delay = 1000;
-        if (connected) route();  // a reconnect: mail may have arrived in between
+        if (connected) resync();  // a reconnect: mail may have arrived in between
         connected = true;
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
         let buffer = "";
@@ -228,7 +324,7 @@ function openStream() {
           buffer += value;
           let end;
           while ((end = buffer.indexOf("\n\n")) !== -1) {
-            handleEvent(buffer.slice(0, end));
+            if (!controller.signal.aborted) handleEvent(buffer.slice(0, end));
             buffer = buffer.slice(end + 2);
           }
         }
@@ -241,26 +337,65 @@ function openStream() {
   })();
 }
 
+// Events were missed (a reconnect, or this reader fell behind): the caches may be wrong.
+function resync() {
+  state.inboxes = null;
+  state.inbox = null;
+  route();
+}
+
 function handleEvent(block) {
   let type = "message", data = "";
   for (const line of block.split("\n")) {
     if (line.startsWith("event:")) type = line.slice(6).trim();
     else if (line.startsWith("data:")) data += line.slice(5).trim();
   }
-  if (type === "resync") { route(); return; }  // events were missed: reload what is shown
+  if (type === "resync") { resync(); return; }
   if (type !== "email" || !data) return;
-  const summary = JSON.parse(data);
-  if (state.inbox && summary.inbox_id === state.inbox.id && !state.emails.some((e) => e.id === summary.id)) {
-    loadInbox(state.inbox.id, summary.id);
-  } else if (currentRoute().view === "inboxes") {
-    loadInboxes();
+  const mail = JSON.parse(data);
+  if (typeof mail.seq !== "number") return;  // pruned at once by the inbox cap
+  const view = currentRoute().view;
+  const listRow = state.inboxes && state.inboxes.rows.find((r) => r.id === mail.inbox_id);
+  if (listRow && mail.seq >= (listRow.last_seq || 0)) {
+    listRow.last_seq = mail.seq;
+    listRow.email_count = mail.email_count;
+    if (view === "inboxes") {
+      renderInboxes();
+      announce(`New email in ${listRow.email} from ${mail.from}: ${mail.subject || "(no subject)"}`);
+    }
+  }
+  const box = state.inbox;
+  if (box && box.id === mail.inbox_id) {
+    const added = addEmail(box, mail);
+    if (mail.seq >= box.countSeq) { box.count = mail.email_count; box.countSeq = mail.seq; }
+    if (view === "inbox" && currentRoute().inbox === box.id) {
+      renderInbox(added ? mail.id : null);
+      if (added) announce(`New email from ${mail.from}: ${mail.subject || "(no subject)"}`);
+    }
   }
 }
 
-// --- views ---------------------------------------------------------------------------
+// Into its place by seq (newest first), once; a search shows only what it matches.
+function addEmail(box, mail) {
+  if (box.emails.some((e) => e.id === mail.id)) return false;
+  if (box.query) {
+    const q = box.query.toLowerCase();
+    if (![mail.subject, mail.from, mail.preview].some((f) => (f || "").toLowerCase().includes(q))) return false;
+    box.matches += 1;
+  }
+  const oldest = box.emails.length ? box.emails[box.emails.length - 1].seq : -1;
+  if (box.next && mail.seq < oldest) return false;  // on a page not loaded yet
+  const row = { id: mail.id, from: mail.from, subject: mail.subject, preview: mail.preview,
+    has_html: mail.has_html, size: mail.size, seq: mail.seq, received_at: mail.received_at };
+  const at = box.emails.findIndex((e) => e.seq < mail.seq);
+  if (at === -1) box.emails.push(row); else box.emails.splice(at, 0, row);
+  return true;
+}
+
+// --- routing and views -------------------------------------------------------------------
 
 function currentRoute() {
-  const parts = location.hash.replace(/^#\/?/, "").split("/");
+  const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   if (parts[0] === "inbox" && parts[1] && parts[2] === "email" && parts[3]) return { view: "email", inbox: parts[1], email: parts[3] };
   if (parts[0] === "inbox" && parts[1]) return { view: "inbox", inbox: parts[1] };
   if (parts[0] === "domains") return { view: "domains" };
@@ -268,53 +403,171 @@ function currentRoute() {
   return { view: "inboxes" };
 }
 
-function show(view) {
+const HEADINGS = { signin: "signin-title", inboxes: "inboxes-title", inbox: "inbox-address", email: "email-subject", domains: "domains-title" };
+
+function show(view, title) {
   for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== `view-${view}`;
-  for (const link of document.querySelectorAll("[data-nav]")) link.classList.toggle("active", link.dataset.nav === view);
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    if (link.dataset.nav === view) link.setAttribute("aria-current", "page"); else link.removeAttribute("aria-current");
+  }
+  setTitle(title);
 }
 
+function setTitle(title) {
+  document.title = title ? `${title} · ${APP_NAME}` : APP_NAME;
+}
+
+// After a view change: back on the row we came from (Esc, the back link), else the heading.
+function placeFocus(view, rowId) {
+  if (document.activeElement && document.activeElement.closest("dialog")) return;
+  const row = rowId && document.querySelector(`[data-row-id="${CSS.escape(rowId)}"] .row-link`);
+  if (row) { row.focus(); row.scrollIntoView({ block: "nearest" }); return; }
+  $(HEADINGS[view]).focus();
+}
+
+let routing = 0;
 async function route() {
+  const ticket = ++routing;
   const r = currentRoute();
+  const previous = state.previous;
   if (!state.account) {
     if (state.key) {
-      try { await signIn(state.key); } catch (err) { return signOut(explain(err)); }
+      try { await signIn(state.key); } catch (err) { if (!(err instanceof Stale)) signOut(explain(err)); return; }
+      if (ticket !== routing) return;
     } else {
-      show("signin");
+      show("signin", "Sign in");
       $("key-input").focus();
       return;
     }
   }
   if (r.view === "signin") { location.hash = "#/inboxes"; return; }
-  show(r.view);
+  state.previous = r;
+  const own = state.ownNavigation;
+  state.ownNavigation = false;
   try {
-    if (r.view === "inboxes") { state.inbox = null; await loadInboxes(); }
-    else if (r.view === "inbox") await loadInbox(r.inbox);
-    else if (r.view === "email") await loadEmail(r.inbox, r.email);
-    else if (r.view === "domains") { state.inbox = null; await loadDomains(); }
+    if (r.view === "inboxes") {
+      await openInboxes(own);
+      if (ticket === routing) placeFocus("inboxes", previous && previous.inbox);
+    } else if (r.view === "inbox") {
+      await openInbox(r.inbox);
+      if (ticket === routing) placeFocus("inbox", previous && previous.inbox === r.inbox ? previous.email : null);
+    } else if (r.view === "email") {
+      await openEmail(r.inbox, r.email);
+      if (ticket === routing) placeFocus("email");
+    } else if (r.view === "domains") {
+      show("domains", "Custom domains");
+      await loadDomains();
+      if (ticket === routing) placeFocus("domains");
+    }
   } catch (err) {
-    if (err.status === 404) { toast("Not found (deleted or expired)."); location.hash = "#/inboxes"; }
+    if (err instanceof Stale || ticket !== routing) return;
+    if (err.status === 404) { toast("Not found (deleted or expired)."); dropFromCaches(r); location.hash = r.view === "email" ? `#/inbox/${r.inbox}` : "#/inboxes"; }
     else fail(err);
   }
 }
 window.addEventListener("hashchange", route);
 
-// Inboxes
-
-async function loadInboxes() {
-  const { data, meta } = await api("/inbox");
-  $("inbox-total").textContent = meta.total > data.length ? `(${data.length} of ${meta.total})` : `(${meta.total})`;
-  $("inbox-empty").hidden = data.length > 0;
-  $("inbox-list").replaceChildren(...data.map((inbox) => {
-    const open = () => { location.hash = `#/inbox/${inbox.id}`; };
-    return el("li", { tabindex: "0", dataset: { id: inbox.id }, onclick: open, onkeydown: (e) => { if (e.key === "Enter") open(); } },
-      el("div", { class: "main" },
-        el("div", { class: "title mono" }, inbox.email),
-        el("div", { class: "sub" }, `created ${formatDate(inbox.created_at)}`)),
-      el("span", { class: "count", title: "Emails" }, String(inbox.email_count)),
-      el("span", { class: "meta left", dataset: { expires: inbox.expires_at } }, `${formatDuration(timeLeft(inbox.expires_at))} left`),
-      copyButton(inbox.email, "address"));
-  }));
+function dropFromCaches(r) {
+  if (r.view === "inbox" && state.inboxes) state.inboxes.rows = state.inboxes.rows.filter((i) => i.id !== r.inbox);
+  if (r.view === "email" && state.inbox) state.inbox.emails = state.inbox.emails.filter((e) => e.id !== r.email);
 }
+
+// --- the inbox list ------------------------------------------------------------------
+
+async function openInboxes(keepCache) {
+  show("inboxes", "Inboxes");
+  const cached = state.inboxes;
+  if (cached) renderInboxes();
+  // Entering the list asks for its first page again (inboxes made elsewhere show up),
+  // merged into the cache so pages loaded further down and the focused row stay.
+  if (cached && keepCache) return;
+  await fetchInboxes(cached ? cached.query : $("inbox-search").value.trim(), !!cached);
+}
+
+async function fetchInboxes(query, merge) {
+  const params = new URLSearchParams({ limit: PAGE, summary: 1 });
+  if (query) params.set("q", query);
+  const { data, meta } = await api(`/inbox?${params}`);
+  const cached = state.inboxes;
+  if (merge && cached && cached.query === query) {
+    const lastNew = data.length ? data[data.length - 1].id : null;
+    const at = cached.rows.findIndex((row) => row.id === lastNew);
+    const fresh = new Set(data.map((row) => row.id));
+    const keep = at === -1 || !meta.next_cursor ? [] : cached.rows.slice(at + 1).filter((row) => !fresh.has(row.id));
+    state.inboxes = { ...cached, rows: [...data, ...keep], next: keep.length ? cached.next : meta.next_cursor,
+      total: meta.total, matches: meta.matches };
+  } else {
+    state.inboxes = { rows: data, next: meta.next_cursor, query, total: meta.total, matches: meta.matches };
+  }
+  renderInboxes();
+}
+
+async function moreInboxes() {
+  const cached = state.inboxes;
+  if (!cached || !cached.next) return;
+  const button = $("inbox-more");
+  button.disabled = true;
+  try {
+    const params = new URLSearchParams({ limit: PAGE, summary: 1, cursor: cached.next });
+    if (cached.query) params.set("q", cached.query);
+    const { data, meta } = await api(`/inbox?${params}`);
+    if (state.inboxes !== cached) return;
+    const known = new Set(cached.rows.map((row) => row.id));
+    const firstNew = data.find((row) => !known.has(row.id));
+    cached.rows.push(...data.filter((row) => !known.has(row.id)));
+    cached.next = meta.next_cursor;
+    renderInboxes();
+    // Keyboard users continue where the new rows start.
+    if (firstNew) placeFocus("inboxes", firstNew.id);
+  } catch (err) { fail(err); } finally { button.disabled = false; }
+}
+$("inbox-more").addEventListener("click", moreInboxes);
+
+function renderInboxes() {
+  const cached = state.inboxes;
+  if (!cached) return;
+  const focused = focusedRow();
+  const rows = cached.rows;
+  $("inbox-total").textContent = `(${cached.total})`;
+  $("inbox-matches").textContent = cached.query ? `${plural(cached.matches || 0, "inbox")} match “${cached.query}”` : "";
+  $("inbox-empty").hidden = rows.length > 0;
+  $("inbox-empty").textContent = cached.query ? "No inbox address matches the search." : "No inboxes yet. Create one, then send mail to its address.";
+  $("inbox-list").replaceChildren(...rows.map(inboxRow));
+  const shown = rows.length, all = cached.query ? cached.matches : cached.total;
+  $("inbox-more").hidden = !cached.next;
+  $("inbox-more").textContent = `Show more inboxes (${shown} of ${all} shown)`;
+  restoreFocus(focused);
+}
+
+function inboxRow(inbox) {
+  const left = timeLeft(inbox.expires_at);
+  return el("li", { dataset: { rowId: inbox.id, id: inbox.id } },
+    el("a", { class: "row-link main", href: `#/inbox/${inbox.id}` },
+      el("span", { class: "title mono" }, breakable(inbox.email)),
+      el("span", { class: "sub" }, `${plural(inbox.email_count, "email")}, created ${formatDate(inbox.created_at)}`)),
+    el("span", { class: "count", "aria-hidden": "true" }, String(inbox.email_count)),
+    el("span", { class: `meta left${left < 300 ? " soon" : ""}`, dataset: { expires: inbox.expires_at } }, left > 0 ? `${formatDuration(left)} left` : "expired"),
+    copyButton(inbox.email, "address"));
+}
+
+function focusedRow() {
+  const active = document.activeElement;
+  const row = active && active.closest && active.closest("[data-row-id]");
+  return row ? { id: row.dataset.rowId, copy: active.classList.contains("copy") } : null;
+}
+
+function restoreFocus(focused) {
+  if (!focused) return;
+  const row = document.querySelector(`[data-row-id="${CSS.escape(focused.id)}"]`);
+  const target = row && row.querySelector(focused.copy ? ".copy" : ".row-link");
+  if (target) target.focus();
+}
+
+$("inbox-search").addEventListener("input", debounce(() => {
+  const query = $("inbox-search").value.trim();
+  if (state.inboxes && state.inboxes.query === query) return;
+  fetchInboxes(query, false).catch(fail);
+}, 300));
 
 $("create-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -330,8 +583,13 @@ $("create-form").addEventListener("submit", async (event) => {
     const { data } = await api("/inbox", { method: "POST", body });
     $("create-username").value = "";
     toast(`Created ${data.email}`);
+    const row = { ...data, email_count: 0, last_seq: 0 };
+    if (state.inboxes && !state.inboxes.query) { state.inboxes.rows.unshift(row); state.inboxes.total += 1; }
+    state.inbox = newInboxCache(data.id, "");
+    Object.assign(state.inbox, { info: data, count: 0, countSeq: 0, loaded: true });
     location.hash = `#/inbox/${data.id}`;
   } catch (err) {
+    if (err instanceof Stale) return;
     $("create-error").textContent = explain(err);
     $("create-error").hidden = false;
   } finally {
@@ -339,80 +597,157 @@ $("create-form").addEventListener("submit", async (event) => {
   }
 });
 
-// One inbox
+// --- one inbox ---------------------------------------------------------------------------
 
-async function loadInbox(id, freshId) {
-  const { data, meta } = await api(`/inbox/${id}`);
-  state.inbox = data.inbox;
-  state.emails = data.emails;
-  $("inbox-address").textContent = data.inbox.email;
-  $("inbox-count").textContent = `${meta.email_count} email${meta.email_count === 1 ? "" : "s"}`;
-  const left = $("inbox-left");
-  left.dataset.expires = data.inbox.expires_at;
-  left.textContent = `${formatDuration(timeLeft(data.inbox.expires_at))} left`;
-  renderEmails(freshId);
+function newInboxCache(id, query) {
+  return { id, info: null, emails: [], next: null, query, count: 0, countSeq: -1, matches: 0, loaded: false };
 }
 
-function renderEmails(freshId) {
-  const query = $("search").value.trim().toLowerCase();
-  const read = readSet();
-  const shown = state.emails.filter((e) => !query
-    || [e.subject, e.from, e.text].some((field) => (field || "").toLowerCase().includes(query)));
-  $("email-empty").hidden = state.emails.length > 0;
-  $("email-empty").textContent = "Waiting for mail… new messages appear here as they arrive.";
-  if (state.emails.length && !shown.length) {
-    $("email-empty").hidden = false;
-    $("email-empty").textContent = "No email matches the search.";
+async function openInbox(id) {
+  show("inbox", "Inbox");
+  // The cached view stays exact through events; it is fetched once per inbox opened.
+  if (state.inbox && state.inbox.id === id && state.inbox.loaded) {
+    $("search").value = state.inbox.query;
+    renderInbox();
+    return;
   }
-  $("email-list").replaceChildren(...shown.map((email) => {
-    const open = () => { location.hash = `#/inbox/${state.inbox.id}/email/${email.id}`; };
-    const classes = [read.has(email.id) ? "" : "unread", email.id === freshId ? "fresh" : ""].join(" ").trim();
-    return el("li", { tabindex: "0", class: classes, dataset: { id: email.id }, onclick: open, onkeydown: (e) => { if (e.key === "Enter") open(); } },
-      el("div", { class: "main" },
-        el("div", { class: "title" }, email.subject || "(no subject)"),
-        el("div", { class: "sub" }, `${email.from} — ${(email.text || "").slice(0, 140)}`)),
-      el("span", { class: "meta" }, formatDate(email.received_at)));
-  }));
+  $("search").value = "";
+  $("inbox-address").textContent = "";
+  $("email-list").replaceChildren();
+  await fetchInbox(id, "");
 }
 
-$("search").addEventListener("input", () => renderEmails());
-$("copy-address").addEventListener("click", () => copy(state.inbox.email, "address"));
-$("delete-inbox").addEventListener("click", async () => {
-  if (!(await confirmDialog(`Delete ${state.inbox.email} and all its mail?`))) return;
+// Events that arrive while the page is on its way go into the same cache; the answer
+// merges into it by id and seq, and its count only counts if it is newer.
+async function fetchInbox(id, query) {
+  const box = newInboxCache(id, query);
+  state.inbox = box;
+  const params = new URLSearchParams({ limit: PAGE, summary: 1 });
+  if (query) params.set("q", query);
+  const { data, meta } = await api(`/inbox/${id}?${params}`);
+  if (state.inbox !== box) throw new Stale();
+  mergePage(box, data.emails, meta);
+  box.info = data.inbox;
+  box.loaded = true;
+  if (meta.last_seq >= box.countSeq) { box.count = meta.email_count; box.countSeq = meta.last_seq; }
+  if (query) box.matches = Math.max(box.matches, meta.matches);
+  renderInbox();
+}
+
+function mergePage(box, emails, meta) {
+  const known = new Set(box.emails.map((e) => e.id));
+  box.emails = [...box.emails, ...emails.filter((e) => !known.has(e.id))].sort((a, b) => b.seq - a.seq);
+  box.next = meta.next_cursor;
+}
+
+async function moreEmails() {
+  const box = state.inbox;
+  if (!box || !box.next) return;
+  const button = $("email-more");
+  button.disabled = true;
   try {
-    await api(`/inbox/${state.inbox.id}`, { method: "DELETE" });
+    const params = new URLSearchParams({ limit: PAGE, summary: 1, cursor: box.next });
+    if (box.query) params.set("q", box.query);
+    const { data, meta } = await api(`/inbox/${box.id}?${params}`);
+    if (state.inbox !== box) return;
+    const known = new Set(box.emails.map((e) => e.id));
+    const firstNew = data.emails.find((e) => !known.has(e.id));
+    box.emails.push(...data.emails.filter((e) => !known.has(e.id)));
+    box.emails.sort((a, b) => b.seq - a.seq);
+    box.next = meta.next_cursor;
+    if (meta.last_seq >= box.countSeq) { box.count = meta.email_count; box.countSeq = meta.last_seq; }
+    renderInbox();
+    if (firstNew) placeFocus("inbox", firstNew.id);
+  } catch (err) { fail(err); } finally { button.disabled = false; }
+}
+$("email-more").addEventListener("click", moreEmails);
+
+function renderInbox(freshId) {
+  const box = state.inbox;
+  if (!box || !box.info) return;
+  const focused = focusedRow();
+  const info = box.info;
+  $("inbox-address").replaceChildren(breakable(info.email));
+  setTitle(info.email);
+  $("copy-address").setAttribute("aria-label", `Copy address ${info.email}`);
+  $("delete-inbox").setAttribute("aria-label", `Delete inbox ${info.email}`);
+  $("inbox-count").textContent = plural(box.count, "email");
+  const left = $("inbox-left");
+  left.dataset.expires = info.expires_at;
+  left.textContent = `${formatDuration(timeLeft(info.expires_at))} left`;
+  $("email-matches").textContent = box.query ? `${plural(box.matches, "email")} match “${box.query}”` : "";
+  const read = readSet();
+  $("email-list").replaceChildren(...box.emails.map((email) => emailRow(box, email, read.has(email.id), email.id === freshId)));
+  const empty = $("email-empty");
+  empty.hidden = box.emails.length > 0;
+  empty.textContent = box.query ? "No email matches the search." : "Waiting for mail… new messages appear here as they arrive.";
+  const total = box.query ? box.matches : box.count;
+  $("email-more").hidden = !box.next;
+  $("email-more").textContent = `Show older emails (${box.emails.length} of ${total} shown)`;
+  restoreFocus(focused);
+}
+
+function emailRow(box, email, isRead, fresh) {
+  const classes = [isRead ? "" : "unread", fresh ? "fresh" : ""].join(" ").trim() || null;
+  return el("li", { class: classes, dataset: { rowId: email.id, id: email.id } },
+    el("a", { class: "row-link main", href: `#/inbox/${box.id}/email/${email.id}` },
+      isRead ? null : el("span", { class: "visually-hidden" }, "Unread: "),
+      el("span", { class: "title" }, email.subject || "(no subject)"),
+      el("span", { class: "sub" }, `${email.from} — ${(email.preview || "").slice(0, 140)}`)),
+    el("span", { class: "meta" }, formatDate(email.received_at)));
+}
+
+$("search").addEventListener("input", debounce(() => {
+  const box = state.inbox;
+  const query = $("search").value.trim();
+  if (!box || box.query === query) return;
+  fetchInbox(box.id, query).catch(fail);
+}, 300));
+$("copy-address").addEventListener("click", () => copy(state.inbox.info.email, "address"));
+$("delete-inbox").addEventListener("click", async () => {
+  const box = state.inbox;
+  if (!(await confirmDialog(`Delete ${box.info.email} and all its mail?`))) return;
+  try {
+    await api(`/inbox/${box.id}`, { method: "DELETE" });
     toast("Inbox deleted");
+    if (state.inboxes) {
+      const before = state.inboxes.rows.length;
+      state.inboxes.rows = state.inboxes.rows.filter((i) => i.id !== box.id);
+      state.inboxes.total -= before - state.inboxes.rows.length;
+    }
+    state.inbox = null;
+    state.ownNavigation = true;
     location.hash = "#/inboxes";
   } catch (err) { fail(err); }
 });
 
-// One email
+// --- one email ---------------------------------------------------------------------------
 
-let currentEmail = null;
-
-async function loadEmail(inboxId, emailId) {
-  if (!state.inbox || state.inbox.id !== inboxId) {
-    const { data } = await api(`/inbox/${inboxId}`);
-    state.inbox = data.inbox;
-    state.emails = data.emails;
-  }
-  const { data: email } = await api(`/inbox/${inboxId}/emails/${emailId}`);
-  currentEmail = email;
-  markRead(email.id);
+async function openEmail(inboxId, emailId) {
+  show("email", "Email");
   $("email-back").href = `#/inbox/${inboxId}`;
-  $("email-subject").textContent = email.subject || "(no subject)";
-  $("email-from").textContent = `From ${email.from} to ${email.to.join(", ") || state.inbox.email}`;
+  $("email-subject").textContent = "";
+  $("extracted").replaceChildren();
+  const { data: email } = await api(`/inbox/${inboxId}/emails/${emailId}?safe_html=1`);
+  state.email = email;
+  markRead(email.id);
+  const subject = email.subject || "(no subject)";
+  setTitle(subject);
+  $("email-subject").textContent = subject;
+  $("delete-email").setAttribute("aria-label", `Delete email ${subject}`);
+  $("email-from").textContent = `From ${email.from}${email.to.length ? ` to ${email.to.join(", ")}` : ""}`;
   $("email-date").textContent = formatDate(email.received_at);
   $("email-text").textContent = email.text || "(no text part)";
-  $("email-headers").replaceChildren(...email.headers.map((h) => el("tr", {}, el("td", {}, h.name), el("td", {}, h.value))));
+  $("email-header-rows").replaceChildren(...email.headers.map((h) => el("tr", {}, el("th", { scope: "row" }, h.name), el("td", {}, h.value))));
   $("email-raw").textContent = "";
+  $("remote-images").checked = false;
   renderExtracted(email);
   $("attachments").replaceChildren(...email.attachments.map((a) => el("button", {
-    type: "button", class: "chip", title: `${a.content_type}, ${a.size} bytes`,
-    onclick: () => download(a),
+    type: "button", class: "chip", "aria-label": `Download ${a.filename}, ${Math.ceil(a.size / 1024)} KB`,
+    title: `${a.content_type}, ${a.size} bytes`, onclick: () => download(a),
   }, `⬇ ${a.filename}`, el("span", { class: "muted small" }, ` ${Math.ceil(a.size / 1024)} KB`))));
   selectTab(email.html ? "html" : "text");
-  await renderHtml();
+  showHtml(email.html ? email.safe_html : null, false);
 }
 
 function renderExtracted(email) {
@@ -429,22 +764,29 @@ function renderExtracted(email) {
   $("extracted").replaceChildren(...chips);
 }
 
-async function renderHtml() {
+function showHtml(page, remote) {
   const frame = $("email-html");
-  if (!currentEmail.html) {
-    frame.srcdoc = "<p style='font-family:sans-serif;color:#667085'>This email has no HTML part.</p>";
+  if (page == null) {
+    frame.srcdoc = "<p style='font-family:sans-serif;color:#475467'>This email has no HTML part.</p>";
     return;
   }
-  const remote = $("remote-images").checked;
-  const response = await api(`/inbox/${state.inbox.id}/emails/${currentEmail.id}/html${remote ? "?images=1" : ""}`, { raw: true });
-  const page = await response.text();
   // The frame is sandboxed: no scripts, an opaque origin, only links may open a tab. The meta CSP
   // repeats the server's policy, since a srcdoc frame does not see response headers.
   const images = remote ? "data: cid: https: http:" : "data: cid:";
   frame.srcdoc = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${images}; style-src 'unsafe-inline'; font-src data:">`
     + `<base target="_blank">${page}`;
 }
-$("remote-images").addEventListener("change", () => renderHtml().catch(fail));
+
+$("remote-images").addEventListener("change", async () => {
+  const email = state.email;
+  if (!email || !email.html) return;
+  if (!$("remote-images").checked) { showHtml(email.safe_html, false); return; }
+  try {
+    const response = await api(`/inbox/${email.inbox_id}/emails/${email.id}/html?images=1`, { raw: true });
+    const page = await response.text();
+    if (state.email === email) showHtml(page, true);
+  } catch (err) { fail(err); }
+});
 
 async function download(attachment) {
   try {
@@ -458,35 +800,61 @@ async function download(attachment) {
   } catch (err) { fail(err); }
 }
 
-function selectTab(name) {
-  for (const tab of document.querySelectorAll("[role=tab]")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
+// WAI-ARIA tabs: one tab stop; arrows, Home and End move between tabs and select.
+const TABS = [...document.querySelectorAll("[role=tab]")];
+function selectTab(name, focus = false) {
+  for (const tab of TABS) {
+    const selected = tab.dataset.tab === name;
+    tab.setAttribute("aria-selected", String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    if (selected && focus) tab.focus();
+  }
   for (const panel of document.querySelectorAll(".tabpanel")) panel.hidden = panel.dataset.panel !== name;
   if (name === "raw" && !$("email-raw").textContent) loadRaw();
 }
 
 async function loadRaw() {
+  const email = state.email;
   try {
-    const response = await api(`/inbox/${state.inbox.id}/emails/${currentEmail.id}/raw`, { raw: true });
-    $("email-raw").textContent = await response.text();
+    const response = await api(`/inbox/${email.inbox_id}/emails/${email.id}/raw`, { raw: true });
+    const text = await response.text();
+    if (state.email === email) $("email-raw").textContent = text;
   } catch (err) { fail(err); }
 }
 
-for (const tab of document.querySelectorAll("[role=tab]")) tab.addEventListener("click", () => selectTab(tab.dataset.tab));
+for (const tab of TABS) {
+  tab.addEventListener("click", () => selectTab(tab.dataset.tab));
+  tab.addEventListener("keydown", (event) => {
+    const at = TABS.indexOf(tab);
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: TABS.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    selectTab(TABS[(to + TABS.length) % TABS.length].dataset.tab, true);
+  });
+}
+
 $("delete-email").addEventListener("click", async () => {
-  if (!(await confirmDialog(`Delete “${currentEmail.subject || "(no subject)"}”?`))) return;
+  const email = state.email;
+  if (!(await confirmDialog(`Delete “${email.subject || "(no subject)"}”?`))) return;
   try {
-    await api(`/inbox/${state.inbox.id}/emails/${currentEmail.id}`, { method: "DELETE" });
+    await api(`/inbox/${email.inbox_id}/emails/${email.id}`, { method: "DELETE" });
     toast("Email deleted");
-    location.hash = `#/inbox/${state.inbox.id}`;
+    const box = state.inbox;
+    if (box && box.id === email.inbox_id && box.emails.some((e) => e.id === email.id)) {
+      box.emails = box.emails.filter((e) => e.id !== email.id);
+      box.count -= 1;
+    }
+    state.ownNavigation = true;
+    location.hash = `#/inbox/${email.inbox_id}`;
   } catch (err) { fail(err); }
 });
 
-// Domains
+// --- domains -----------------------------------------------------------------------------
 
 async function loadDomains() {
   const { data } = await api("/domains");
   $("domain-empty").hidden = data.length > 0;
-  $("domain-list").replaceChildren(...data.map(renderDomain));
+  $("domain-list").replaceChildren(...data.map((d) => renderDomain(d)));
 }
 
 function renderDomain(domain, check) {
@@ -495,36 +863,45 @@ function renderDomain(domain, check) {
   const rows = domain.records.map((record) => {
     const result = results.get(record.type);
     const found = result && result.found && result.status !== "valid" ? ` (found: ${result.found.join(", ")})` : "";
+    const value = record.priority ? `${record.priority} ${record.value}` : record.value;
     return el("tr", {},
-      el("td", {}, record.type),
-      el("td", { class: "mono" }, record.name),
-      el("td", { class: "mono" }, record.priority ? `${record.priority} ${record.value}` : record.value),
-      el("td", {}, copyButton(record.value, `${record.type} value`)),
-      el("td", { class: `status ${result ? result.status : ""}` }, result ? `${result.status}${found}` : "not checked"));
+      el("td", { "data-label": "Type" }, record.type),
+      el("td", { class: "mono", "data-label": "Name" }, breakable(record.name)),
+      el("td", { class: "mono", "data-label": "Value" }, breakable(value)),
+      el("td", { class: "copycell" }, copyButton(record.value, `${record.type} value`)),
+      el("td", { class: `status ${result ? result.status : ""}`, "data-label": "Check" }, result ? `${result.status}${found}` : "not checked"));
   });
-  const verify = el("button", { type: "button", class: "primary" }, "Verify now");
+  const verify = el("button", { type: "button", class: "primary", "aria-label": `Verify ${domain.domain} now` }, "Verify now");
   verify.addEventListener("click", async () => {
     verify.disabled = true;
     try {
       const { data } = await api(`/domains/${encodeURIComponent(domain.domain)}/verify`, { method: "POST" });
-      item.replaceWith(renderDomain(data, data.check));
+      const card = renderDomain(data, data.check);
+      item.replaceWith(card);
+      card.querySelector("button.primary").focus();
       toast(data.status === "verified" ? `${data.domain} is verified` : `${data.domain}: not verified yet`);
-      const account = await api("/account");
-      $("create-domain").replaceChildren(...account.data.available_domains.map((d) => el("option", { value: d }, d)));
+      if (data.status === "verified" && !state.account.available_domains.includes(data.domain)) {
+        state.account.available_domains.push(data.domain);
+        fillDomains(state.account.available_domains);
+      }
     } catch (err) { fail(err); verify.disabled = false; }
   });
-  const remove = el("button", { type: "button", class: "ghost danger" }, "Remove");
+  const remove = el("button", { type: "button", class: "ghost danger", "aria-label": `Remove ${domain.domain}` }, "Remove");
   remove.addEventListener("click", async () => {
     if (!(await confirmDialog(`Remove ${domain.domain}? Its inboxes stop receiving mail.`))) return;
-    try { await api(`/domains/${encodeURIComponent(domain.domain)}`, { method: "DELETE" }); await loadDomains(); } catch (err) { fail(err); }
+    try { await api(`/domains/${encodeURIComponent(domain.domain)}`, { method: "DELETE" }); await loadDomains(); $("domains-title").focus(); } catch (err) { fail(err); }
   });
   const item = el("li", { class: "domain-card", dataset: { domain: domain.domain } },
-    el("div", { class: "row" },
-      el("div", { class: "main" }, el("div", { class: "title mono" }, domain.domain)),
-      el("span", { class: `status ${domain.status}` }, domain.status), verify, remove),
+    el("div", { class: "row wrap" },
+      el("h2", { class: "title mono" }, breakable(domain.domain)),
+      el("span", { class: `status ${domain.status}` }, domain.status),
+      el("span", { class: "actions" }, verify, remove)),
     el("table", { class: "records" },
-      el("tr", {}, el("th", {}, "Type"), el("th", {}, "Name"), el("th", {}, "Value"), el("th", {}), el("th", {}, "Check")),
-      ...rows));
+      el("caption", { class: "visually-hidden" }, `DNS records for ${domain.domain}`),
+      el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Type"), el("th", { scope: "col" }, "Name"),
+        el("th", { scope: "col" }, "Value"), el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Copy")),
+        el("th", { scope: "col" }, "Check"))),
+      el("tbody", {}, ...rows)));
   return item;
 }
 
@@ -536,6 +913,7 @@ $("domain-form").addEventListener("submit", async (event) => {
     $("domain-input").value = "";
     await loadDomains();
   } catch (err) {
+    if (err instanceof Stale) return;
     $("domain-error").textContent = explain(err);
     $("domain-error").hidden = false;
   }
@@ -543,10 +921,17 @@ $("domain-form").addEventListener("submit", async (event) => {
 
 // Keyboard: "/" searches, Escape goes back a level.
 document.addEventListener("keydown", (event) => {
-  if (event.target.matches("input, textarea, select") || $("confirm").open) return;
+  if ($("confirm").open) return;
   const r = currentRoute();
-  if (event.key === "/" && r.view === "inbox") { event.preventDefault(); $("search").focus(); }
-  if (event.key === "Escape") {
+  if (event.target.matches("input, textarea, select")) {
+    if (event.key === "Escape" && event.target.type === "search" && event.target.value === "") event.target.blur();
+    return;
+  }
+  if (event.key === "/" && (r.view === "inbox" || r.view === "inboxes") && state.account) {
+    event.preventDefault();
+    $(r.view === "inbox" ? "search" : "inbox-search").focus();
+  }
+  if (event.key === "Escape" && state.account) {
     if (r.view === "email") location.hash = `#/inbox/${r.inbox}`;
     else if (r.view === "inbox" || r.view === "domains") location.hash = "#/inboxes";
   }
