@@ -18,13 +18,15 @@ from .errors import StoreError
 class Table:
     name: str
     columns: tuple[str, ...]
-    order: str  # a unique key to page by
+    order: tuple[str, ...]  # a unique key to page by
     batch: int = 500
 
 
 TABLES = (
-    Table("accounts", ("id", "name", "plan", "created_at"), "id"),
-    Table("api_keys", ("id", "account_id", "key_hash", "prefix", "label", "created_at", "revoked_at"), "id"),
+    Table("accounts", ("id", "name", "plan", "created_at"), ("id",)),
+    Table(
+        "api_keys", ("id", "account_id", "key_hash", "prefix", "label", "created_at", "revoked_at"), ("id",)
+    ),
     Table(
         "inboxes",
         (
@@ -38,7 +40,7 @@ TABLES = (
             "deleted_at",
             "email_count",
         ),
-        "pk",
+        ("pk",),
     ),
     Table(
         "emails",
@@ -55,10 +57,10 @@ TABLES = (
             "details",
             "raw",
         ),
-        "seq",
+        ("seq",),
         batch=100,  # raw messages up to the size limit each
     ),
-    Table("address_quarantine", ("address", "until"), "address"),
+    Table("address_quarantine", ("address", "until"), ("address",)),
     Table(
         "custom_domains",
         (
@@ -72,7 +74,7 @@ TABLES = (
             "failures",
             "last_result",
         ),
-        "name",
+        ("name", "account_id"),
     ),
 )
 NOT_COPIED = {
@@ -122,21 +124,19 @@ async def copy_store(
 async def _copy_table(source: Store, target: Store, table: Table) -> int:
     columns = ", ".join(table.columns)
     insert = f"INSERT INTO {table.name} ({columns}) VALUES ({', '.join('?' * len(table.columns))})"
+    order = ", ".join(table.order)
+    after = f"({order}) > ({', '.join('?' * len(table.order))})"  # row values: both engines
     copied = 0
-    last = None
+    last: tuple[object, ...] | None = None
     while True:
-        if last is None:
-            rows = await source._all(
-                f"SELECT {columns} FROM {table.name} ORDER BY {table.order} LIMIT ?", (table.batch,)
-            )
-        else:
-            rows = await source._all(
-                f"SELECT {columns} FROM {table.name} WHERE {table.order} > ? ORDER BY {table.order} LIMIT ?",
-                (last, table.batch),
-            )
+        where = "" if last is None else f" WHERE {after}"
+        rows = await source._all(
+            f"SELECT {columns} FROM {table.name}{where} ORDER BY {order} LIMIT ?",
+            (*(last or ()), table.batch),
+        )
         if not rows:
             return copied
         async with target._transaction() as conn:
             await conn.executemany(insert, [tuple(row) for row in rows])
         copied += len(rows)
-        last = rows[-1][table.order]
+        last = tuple(rows[-1][column] for column in table.order)
