@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -24,7 +25,10 @@ from .config import Config
 from .domains import Domains
 from .events import EventHub
 from .inboxes import InboxService
+from .limits import check_open_mail_drop
 from .mime import Limits
+from .quota import Quotas
+from .security_headers import SecurityHeaders
 from .smtp import IngestHandler, SmtpServer
 from .store import Store
 
@@ -42,14 +46,16 @@ class Server:
         self.store = Store.from_config(config, on_committed=self.events.publish_stored)
         self.domains = Domains.from_config(self.store, config)
         self.inboxes = InboxService(self.store, self.domains, config.plans)
-        self.api = build_api(config, self.store, self.domains, self.events, self.inboxes)
+        self.quotas = Quotas(self.store, config.storage, config.plans)
+        self.api = build_api(config, self.store, self.domains, self.events, self.inboxes, self.quotas)
         self.ingest = IngestHandler(
-            config.smtp, Limits.from_config(config), self.store, self.domains, self.inboxes
+            config.smtp, Limits.from_config(config), self.store, self.domains, self.inboxes, self.quotas
         )
         self.smtp = SmtpServer(config.smtp, self.ingest)
         self.tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
+        check_open_mail_drop(self.config)
         await self.store.open()
         owner = self.config.smtp.catch_all_owner
         if owner:
@@ -99,6 +105,7 @@ def create_app(config: Config) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders)],
         exception_handlers=dict(EXCEPTION_HANDLERS),
     )
     app.state.server = server

@@ -19,6 +19,7 @@ from . import __version__, keys
 from .api import timestamp
 from .config import Config, ConfigError, load
 from .domains import DomainError, DomainNotFound, Domains, DomainTaken, required_records
+from .limits import check_open_mail_drop
 from .plans import DomainStatus
 from .store import PLANS, Store, StoreError, open_target
 from .store.copy import copy_store
@@ -94,9 +95,15 @@ def serve(ctx: click.Context, log_level: str) -> None:
     from .app import create_app
 
     config = _config(ctx)
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
     options: dict[str, Any] = {}
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        check_open_mail_drop(config, warn=False)  # the server warns when it starts
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if config.http.trusted_proxies:
+        options["forwarded_allow_ips"] = list(config.http.trusted_proxies)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
     try:
         import uvloop  # noqa: F401
 
@@ -216,16 +223,31 @@ async def keys_list(config: Config, store: Store, as_json: bool) -> None:
 
 
 @keys_group.command("revoke")
-@click.argument("id_or_key")
+@click.argument("key_id", required=False)
+@click.option("--stdin", "from_stdin", is_flag=True, help="Read the full key from standard input instead.")
 @with_store
-async def keys_revoke(config: Config, store: Store, id_or_key: str) -> None:
-    """Revoke a key by its id (from `keys list`) or the key itself."""
-    if id_or_key.startswith(keys.PREFIX):
-        done = await store.revoke_key(key_hash=keys.hash_key(id_or_key))
+async def keys_revoke(config: Config, store: Store, key_id: str | None, from_stdin: bool) -> None:
+    """Revoke a key by its id (from `keys list`), or by the key itself read from stdin:
+    `dustmail-lite keys revoke --stdin < keyfile`. A key is never taken on the command line,
+    where the process list and shell history would keep it."""
+    if from_stdin == (key_id is not None):
+        raise click.UsageError("give either a KEY_ID or --stdin")
+    if key_id is not None:
+        if key_id.startswith(keys.PREFIX):
+            raise click.UsageError(
+                "that is a key, not a key id: pass it on standard input with --stdin "
+                "(and consider it exposed: it is now in your shell history)"
+            )
+        done = await store.revoke_key(key_id=key_id)
+        what = repr(key_id)
     else:
-        done = await store.revoke_key(key_id=id_or_key)
+        key = sys.stdin.readline().strip()
+        if not keys.is_well_formed(key):
+            raise click.ClickException("standard input does not hold a dustmail key")
+        done = await store.revoke_key(key_hash=keys.hash_key(key))
+        what = "the key read from standard input"
     if not done:
-        raise click.ClickException(f"no active key matches {id_or_key!r}")
+        raise click.ClickException(f"no active key matches {what}")
     info("Key revoked.")
 
 
@@ -324,10 +346,11 @@ async def domains_verify(config: Config, store: Store, domain: str, as_json: boo
     """Check DOMAIN's TXT and MX records now; exit 0 only when verified."""
     service = Domains.from_config(store, config)
     try:
-        record = await service.owned(domain, None)
+        record, result = await service.verify_name(domain)
     except DomainNotFound:
         raise click.ClickException(f"unknown domain {domain!r}; add it first") from None
-    record, result = await service.verify(record)
+    except DomainTaken as exc:
+        raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps({**service.describe(record), "check": result.as_dict()}, indent=2))
     else:

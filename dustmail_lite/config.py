@@ -8,6 +8,7 @@ the key and what is wrong.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import tomllib
@@ -99,9 +100,12 @@ def setting(default: Any, kind: str, help: str, minimum: float | None = None) ->
 
 @dataclass(frozen=True)
 class StorageConfig:
-    path: str = setting("dustmail.sqlite3", STR, "SQLite database file (created if missing)")
+    path: str = setting("dustmail.sqlite3", STR, "SQLite database file (created if missing, mode 0600)")
     url: str = setting(
         "", STR, "PostgreSQL instead of the file: postgresql://user:password@host:5432/database"
+    )
+    min_free_disk: int = setting(
+        "100MB", SIZE, "free space kept on the database's file system; below it mail gets 452 4.3.1"
     )
 
 
@@ -111,7 +115,17 @@ class HttpConfig:
     port: int = setting(8025, INT, "HTTP port", minimum=0)
     max_body_size: int = setting("64KB", SIZE, "largest request body accepted (413 past it)")
     auth_failures: int = setting(
-        20, INT, "failed authentications allowed per client address per minute (429 past it)", 1
+        20,
+        INT,
+        "failed authentications per client address (IPv6: per /64) per minute; past it"
+        " requests with a bad key get 429 (a valid key is never refused)",
+        1,
+    )
+    trusted_proxies: tuple[str, ...] = setting(
+        (),
+        STR_LIST,
+        "addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed;"
+        " empty = $FORWARDED_ALLOW_IPS, else 127.0.0.1 only",
     )
 
 
@@ -136,7 +150,34 @@ class SmtpConfig:
         "10s", DURATION, "on shutdown, how long transactions under way may take to finish"
     )
     max_connections: int = setting(200, INT, "simultaneous SMTP connections in total (421 past it)", 1)
-    max_connections_per_ip: int = setting(20, INT, "simultaneous SMTP connections per client address", 1)
+    max_connections_per_ip: int = setting(
+        20, INT, "simultaneous SMTP connections per client address (IPv6: per /64)", 1
+    )
+    max_connections_per_minute: int = setting(
+        60, INT, "new connections per client address (IPv6: per /64) per minute (421 past it)", 1
+    )
+    unlimited_clients: tuple[str, ...] = setting(
+        ("127.0.0.0/8", "::1"),
+        STR_LIST,
+        "client networks exempt from the per-client rates below"
+        " (connections per minute, recipient probing, catch-all creations, command budget): local apps, CI",
+    )
+    max_session_time: float = setting(
+        "10m", DURATION, "longest an SMTP session may last, however busy (421 and close)", 1
+    )
+    max_commands: int = setting(
+        500, INT, "commands per session, NOOP and RSET included (421 and close past it)", 1
+    )
+    probe_window: float = setting(
+        "10m", DURATION, "window in which unknown recipients (550) are counted per client address", 1
+    )
+    probe_tarpit_after: int = setting(
+        5, INT, "unknown recipients per client address and window before each RCPT reply is delayed", 1
+    )
+    probe_tarpit_delay: float = setting("3s", DURATION, "that delay, per RCPT")
+    probe_max: int = setting(
+        20, INT, "unknown recipients per client address and window before 421 (new sessions too)", 1
+    )
     max_errors: int = setting(10, INT, "refused commands per session before 421 and disconnect", 1)
     max_header_size: int = setting("256KB", SIZE, "largest header block accepted (552 past it)", 1)
     max_mime_parts: int = setting(1000, INT, "MIME parts parsed per message; past it only raw is kept", 1)
@@ -147,12 +188,27 @@ class SmtpConfig:
     accept_any_domain: bool = setting(
         False, BOOL, "with catch_all_owner: accept mail for every domain, not only served ones"
     )
+    accept_any_domain_on_public_listener: bool = setting(
+        False,
+        BOOL,
+        "acknowledge that accept_any_domain on a non-loopback host is an open mail drop;"
+        " without it serve refuses to start",
+    )
+    catch_all_max_inboxes: int = setting(
+        10000, INT, "active inboxes the catch-all account may hold; past it new addresses get 452", 1
+    )
+    catch_all_max_per_client: int = setting(
+        100, INT, "inboxes catch-all creates per client address (IPv6: per /64) per hour; 450 past it", 1
+    )
 
 
 @dataclass(frozen=True)
 class DomainsConfig:
     primary: str = setting("dustmail.localhost", STR, "domain of Free inboxes, listed first")
     shared: tuple[str, ...] = setting((), STR_LIST, "extra shared domains Premium keys may pick")
+    claim_ttl: float = setting(
+        "3d", DURATION, "a pending custom-domain claim not verified within this is dropped", 1
+    )
 
 
 @dataclass(frozen=True)
@@ -178,6 +234,10 @@ class PlanConfig:
     custom_domains: bool = setting(
         False, BOOL, "the account may claim its own domains and create inboxes on them"
     )
+    max_storage: int = setting(
+        "100MB", SIZE, "stored mail per account (message sizes); past it 452 4.3.1; 0 = unlimited"
+    )
+    max_inbox_storage: int = setting("25MB", SIZE, "stored mail per inbox; past it 452 4.3.1; 0 = unlimited")
 
 
 def _premium_plan() -> PlanConfig:
@@ -188,6 +248,8 @@ def _premium_plan() -> PlanConfig:
         custom_usernames=True,
         shared_domains=True,
         custom_domains=True,
+        max_storage=10 * 1024**3,
+        max_inbox_storage=1024**3,
     )
 
 
@@ -207,6 +269,15 @@ class WaitConfig:
     default_timeout: float = setting("30s", DURATION, "wait timeout when the request names none")
     max_timeout: float = setting("300s", DURATION, "longest wait a request may ask for", 1)
     keepalive: float = setting("15s", DURATION, "interval of keep-alive comments on event streams", 1)
+    max_streams_per_account: int = setting(
+        10, INT, "open event streams per account (429 too_many_streams past it)", 1
+    )
+    max_waits_per_account: int = setting(
+        300, INT, "waits under way per account (429 too_many_waits past it)", 1
+    )
+    key_recheck: float = setting(
+        "5s", DURATION, "how often streams and waits re-check their key: a revoked key's end", 0.05
+    )
 
 
 @dataclass(frozen=True)
@@ -307,6 +378,13 @@ def _validate(config: Config) -> None:
             parse_nameserver(entry)
         except ValueError as exc:
             raise ConfigError(f"{source}: 'dns.nameservers': {exc}") from None
+    for network in config.smtp.unlimited_clients:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(
+                f"{source}: 'smtp.unlimited_clients': {network!r} is not an address or network"
+            ) from None
     if config.wait.default_timeout > config.wait.max_timeout:
         raise ConfigError(f"{source}: 'wait.default_timeout' is longer than 'wait.max_timeout'")
 

@@ -14,7 +14,7 @@ import dns.resolver
 
 from .config import PlanConfig
 from .plans import DomainStatus
-from .store import Conflict, CustomDomain, ReceivingInbox, Store
+from .store import Conflict, CustomDomain, ReceivingInbox, Store, now_ms
 
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -178,6 +178,7 @@ class Domains:
         mx_host: str,
         resolver: dns.asyncresolver.Resolver,
         max_failures: int = 3,
+        claim_ttl: float = 3 * 86400,
     ) -> None:
         self.store = store
         self.primary = normalise_domain(primary)
@@ -185,6 +186,7 @@ class Domains:
         self.mx_host = mx_host
         self.resolver = resolver
         self.max_failures = max_failures
+        self.claim_ttl_ms = int(claim_ttl * 1000)
 
     @classmethod
     def from_config(cls, store: Store, config: Any) -> Domains:
@@ -196,6 +198,7 @@ class Domains:
             config.smtp.hostname,
             make_resolver(config.dns.nameservers, config.dns.timeout),
             config.dns.max_failures,
+            config.domains.claim_ttl,
         )
 
     def is_configured(self, name: str) -> bool:
@@ -228,34 +231,68 @@ class Domains:
         name = normalise_domain(name)
         if self.is_configured(name):
             raise DomainTaken(f"{name} is a shared domain of this server")
+        await self.expire_claims()
         try:
             return await self.store.add_domain(name, account_id, secrets.token_hex(16))
         except Conflict:
             raise DomainTaken(f"{name} is already claimed by another account") from None
+
+    async def expire_claims(self) -> int:
+        """Drop pending claims older than the claim TTL, so a squatter's claim ends."""
+        return await self.store.expire_domain_claims(now_ms() - self.claim_ttl_ms)
 
     async def owned(self, name: str, account_id: int | None) -> CustomDomain:
         try:
             name = normalise_domain(name)
         except DomainError:
             raise DomainNotFound(name) from None
-        domain = await self.store.get_domain(name)
-        if domain is None or (account_id is not None and domain.account_id != account_id):
+        await self.expire_claims()
+        domain = await self.store.get_domain(name, account_id)
+        if domain is None:
             raise DomainNotFound(name)
         return domain
 
     async def verify(self, domain: CustomDomain) -> tuple[CustomDomain, CheckResult]:
+        """Check the records; DomainTaken if another account verified the name first,
+        DomainNotFound if this claim was dropped meanwhile."""
         result = await check_records(self.resolver, domain.name, domain.token, self.mx_host)
         status, failures = next_state(domain, result, self.max_failures)
-        await self.store.record_domain_check(domain.name, status, failures, result.as_dict(), result.verified)
-        updated = await self.store.get_domain(domain.name)
-        assert updated is not None
+        try:
+            recorded = await self.store.record_domain_check(
+                domain.name, domain.account_id, status, failures, result.as_dict(), result.verified
+            )
+        except Conflict:
+            raise DomainTaken(f"{domain.name} is already claimed by another account") from None
+        updated = await self.store.get_domain(domain.name, domain.account_id)
+        if not recorded or updated is None:
+            raise DomainNotFound(domain.name)
         return updated, result
+
+    async def verify_name(self, name: str) -> tuple[CustomDomain, CheckResult]:
+        """The operator's check of `name`: the holder's claim, else each pending claim in
+        turn until one verifies (the first to verify wins). DomainNotFound if unclaimed."""
+        try:
+            name = normalise_domain(name)
+        except DomainError:
+            raise DomainNotFound(name) from None
+        await self.expire_claims()
+        claims = await self.store.domain_claims(name)
+        if not claims:
+            raise DomainNotFound(name)
+        for claim in claims:
+            outcome = await self.verify(claim)
+            if outcome[1].verified or claim.status != DomainStatus.PENDING:
+                return outcome
+        return outcome
 
     async def recheck_due(self, interval_ms: int, now_ms: int) -> int:
         """Re-check verified domains not checked within `interval_ms`; returns how many."""
         due = await self.store.domains_due_for_check(now_ms - interval_ms)
         for domain in due:
-            await self.verify(domain)
+            try:
+                await self.verify(domain)
+            except (DomainNotFound, DomainTaken):
+                pass  # removed or taken over while we looked
         return len(due)
 
     def describe(self, domain: CustomDomain) -> dict[str, Any]:

@@ -54,6 +54,9 @@ async def recheck_domains(domains: Domains, dns: DnsConfig) -> None:
     checked = await domains.recheck_due(int(dns.recheck_interval * 1000), now_ms())
     if checked:
         log.info("re-checked %d custom domains", checked)
+    expired = await domains.expire_claims()
+    if expired:
+        log.info("dropped %d pending domain claims older than domains.claim_ttl", expired)
 
 
 def start(store: Store, domains: Domains, inboxes: InboxesConfig, dns: DnsConfig) -> list[asyncio.Task[None]]:
@@ -64,7 +67,7 @@ def start(store: Store, domains: Domains, inboxes: InboxesConfig, dns: DnsConfig
         ),
         asyncio.create_task(
             every(
-                min(dns.recheck_interval, 3600),
+                min(dns.recheck_interval, domains.claim_ttl_ms / 1000, 3600),
                 lambda: recheck_domains(domains, dns),
                 "domain re-check",
                 store,

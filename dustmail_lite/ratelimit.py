@@ -1,7 +1,8 @@
 """Fixed-window request counters (one window per account or client address).
 
-`WindowCounter` keeps them in this process's memory; a store whose database several
-nodes share hands out counters kept there instead (`Store.window_counter`).
+`WindowCounter` keeps them in this process's memory (`LocalWindows` puts it behind the
+async `Windows` calls); a store whose database several nodes share hands out counters kept
+there instead (`Store.window_counter`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class WindowCounter:
         self._windows: dict[object, Window] = {}
         self._clock = clock
 
-    async def hit(self, key: object, window_seconds: float) -> tuple[int, float]:
+    def hit(self, key: object, window_seconds: float) -> tuple[int, float]:
         """Count one request; returns (requests in this window, seconds until it resets)."""
         now = self._clock()
         current = self._windows.get(key)
@@ -44,7 +45,7 @@ class WindowCounter:
         current.used += 1
         return current.used, max(0.0, current.started + window_seconds - now)
 
-    async def peek(self, key: object, window_seconds: float) -> int:
+    def peek(self, key: object, window_seconds: float) -> int:
         current = self._windows.get(key)
         if current is None or self._clock() - current.started >= window_seconds:
             return 0
@@ -53,3 +54,16 @@ class WindowCounter:
     def _sweep(self, now: float, window_seconds: float) -> None:
         for key in [k for k, w in self._windows.items() if now - w.started >= window_seconds]:
             del self._windows[key]
+
+
+class LocalWindows:
+    """`Windows` kept in this process's memory: a WindowCounter behind the async calls."""
+
+    def __init__(self, counter: WindowCounter | None = None) -> None:
+        self.counter = counter or WindowCounter()
+
+    async def hit(self, key: object, window_seconds: float) -> tuple[int, float]:
+        return self.counter.hit(key, window_seconds)
+
+    async def peek(self, key: object, window_seconds: float) -> int:
+        return self.counter.peek(key, window_seconds)

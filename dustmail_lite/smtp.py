@@ -15,11 +15,15 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from . import smtp_limits
 from .config import SmtpConfig
 from .domains import DomainError, Domains, normalise_domain
 from .inboxes import InboxService
+from .limits import client_key
 from .mime import Limits, MessageRefused, check_limits, is_costly, parse_message
-from .store import Inbox, Store, StoreError
+from .quota import DISK_LOW, MAILBOX_FULL, Quotas
+from .smtp_limits import SmtpGuard
+from .store import Inbox, QuotaExceeded, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +36,8 @@ _PLAIN_PATH = re.compile(
 
 
 class Connections:
-    """Live SMTP sessions: counts for the connection limits, and the shutdown."""
+    """Live SMTP sessions: counts for the connection limits (per client key: the
+    IPv4 address or the IPv6 /64), and the shutdown."""
 
     def __init__(self, max_total: int, max_per_ip: int) -> None:
         self.max_total = max_total
@@ -58,8 +63,9 @@ class Connections:
 
 
 class DustmailSMTP(SMTP):
-    """aiosmtpd's protocol plus connection limits, an error budget and a
-    deadline for the whole transaction (MAIL FROM to the end of DATA)."""
+    """aiosmtpd's protocol plus connection limits, an error budget, a deadline for
+    the whole transaction (MAIL FROM to the end of DATA) and, for the whole
+    session, a lifetime and a command budget that NOOP and RSET do not renew."""
 
     def __init__(self, handler: IngestHandler, connections: Connections, smtp: SmtpConfig) -> None:
         # aiosmtpd keeps these on the class (its per-command table is even shared by all
@@ -77,12 +83,21 @@ class DustmailSMTP(SMTP):
             timeout=smtp.idle_timeout,
         )
         self.connections = connections
+        self.guard: SmtpGuard = handler.guard
+        self.max_commands = smtp.max_commands
+        self.max_session_time = smtp.max_session_time
+        self.session_deadline: float | None = None
+        self.commands = 0
+        self._smtp_methods = {name: self._budgeted(method) for name, method in self._smtp_methods.items()}
         self.max_errors = smtp.max_errors
         self.transaction_timeout = smtp.transaction_timeout
         self.transaction_deadline: float | None = None
         self.errors = 0
         self.ip = ""
+        self.client = ""
+        self.rated_client: str | None = None  # None: spared by the per-client rates
         self.admitted = False
+        self.refusal: str | None = None
 
     def __dir__(self) -> list[str]:
         # aiosmtpd's __init__ runs inspect.getmembers(self) and dir(self) on every connection
@@ -93,25 +108,53 @@ class DustmailSMTP(SMTP):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername")
         self.ip = peer[0] if isinstance(peer, tuple) else str(peer)
-        self.admitted = self.connections.admit(self, self.ip)
+        self.client = client_key(self.ip)
+        self.admitted = self.connections.admit(self, self.client)
+        if not self.guard.is_unlimited(self.ip):
+            self.rated_client = self.client
+        if self.admitted:
+            self.refusal = self.guard.admit_connection(self.rated_client)
+        self.session_deadline = asyncio.get_running_loop().time() + self.max_session_time
         super().connection_made(transport)
 
     def connection_lost(self, error: Exception | None) -> None:
-        self.connections.release(self, self.ip)
+        self.connections.release(self, self.client)
         super().connection_lost(error)
 
     async def _handle_client(self) -> None:
-        if not self.admitted:
-            await super().push("421 4.7.0 Too many connections, try again later")
+        if not self.admitted or self.refusal:
+            await super().push(self.refusal or "421 4.7.0 Too many connections, try again later")
             assert self.transport is not None
             self.transport.close()
             return
         await super()._handle_client()
 
+    def _budgeted(self, method: Any) -> Any:
+        async def counted(arg: str | None) -> None:
+            self.commands += 1
+            if self.commands > self.max_commands and self.rated_client is not None:
+                await self.push("421 4.7.0 Too many commands in one session, closing connection")
+                return
+            await method(arg)
+
+        return counted
+
+    def _timeout_cb(self) -> None:
+        writer: asyncio.StreamWriter | None = getattr(self, "_writer", None)
+        if writer is not None and self.transport is not None and not self.transport.is_closing():
+            over = self.session_deadline is not None and self.loop.time() >= self.session_deadline - 0.01
+            reason = b"Session time limit reached" if over else b"Timeout"
+            writer.write(b"421 4.4.2 " + reason + b", closing connection\r\n")
+        super()._timeout_cb()  # type: ignore[no-untyped-call]
+
     async def push(self, status: Any) -> None:
         await super().push(status)
         text = status if isinstance(status, str) else status.decode("ascii", "replace")
-        if text[:1] in ("4", "5") and not text.startswith("421") and not text.startswith("451"):
+        if text.startswith("421"):
+            if self.transport is not None:
+                self.transport.close()  # every 421 of ours ends the session
+            return
+        if text[:1] in ("4", "5") and not text.startswith("451"):
             self.errors += 1
             if self.errors >= self.max_errors and self.transport is not None:
                 await super().push("421 4.7.0 Too many errors, closing connection")
@@ -137,9 +180,12 @@ class DustmailSMTP(SMTP):
 
     def _reset_timeout(self, duration: float | None = None) -> None:
         duration = duration or self._timeout_duration
-        deadline = getattr(self, "transaction_deadline", None)
-        if deadline is not None:
-            duration = max(0.001, min(duration, deadline - self.loop.time()))
+        for deadline in (
+            getattr(self, "transaction_deadline", None),
+            getattr(self, "session_deadline", None),
+        ):
+            if deadline is not None:
+                duration = max(0.001, min(duration, deadline - self.loop.time()))
         super()._reset_timeout(duration)
 
 
@@ -156,18 +202,38 @@ class IngestHandler:
     """aiosmtpd handler hooks."""
 
     def __init__(
-        self, smtp: SmtpConfig, limits: Limits, store: Store, domains: Domains, inboxes: InboxService
+        self,
+        smtp: SmtpConfig,
+        limits: Limits,
+        store: Store,
+        domains: Domains,
+        inboxes: InboxService,
+        quotas: Quotas,
     ) -> None:
         self.smtp = smtp
         self.store = store
         self.domains = domains
         self.inboxes = inboxes
         self.limits = limits
+        self.quotas = quotas
+        self.guard = SmtpGuard(smtp)
         self.catch_all_account: int | None = None  # set by the app when sink mode is on
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
+        client = getattr(server, "rated_client", None)
+        reply = await self._rcpt_reply(client, envelope, address)
+        if reply.startswith("550 5.1.1"):
+            self.guard.unknown_recipient(client)
+        if self.guard.is_probing(client):
+            return smtp_limits.PROBING
+        delay = self.guard.tarpit_delay(client)
+        if delay:
+            await asyncio.sleep(delay)
+        return reply
+
+    async def _rcpt_reply(self, client: str | None, envelope: Envelope, address: str) -> str:
         if len(envelope.rcpt_tos) >= self.smtp.max_recipients:
             return "452 4.5.3 Too many recipients"
         local, at, domain_part = address.rpartition("@")
@@ -182,15 +248,16 @@ class IngestHandler:
         try:
             found = await self.store.receiving_inbox(normalised)
             if found is not None and self.domains.receives_at(found):
-                return self._accept(envelope, address, found.inbox)
-            served = self.domains.is_configured(domain)
-            if not served:
-                custom = await self.store.get_domain(domain)
-                served = custom is not None and self.domains.receives(domain, custom.status)
-            if self.catch_all_account is not None and (served or self.smtp.accept_any_domain):
-                inbox = await self.inboxes.catch_all(
-                    self.catch_all_account, self.smtp.catch_all_owner, local, domain
-                )
+                return await self._quota_refusal(found.inbox) or self._accept(envelope, address, found.inbox)
+            configured = self.domains.is_configured(domain)
+            custom = None if configured else await self.store.get_domain(domain)
+            served = configured or (custom is not None and self.domains.receives(domain, custom.status))
+            # Catch-all never creates inboxes on a tenant's custom domain, claimed or verified.
+            catchable = configured or (custom is None and self.smtp.accept_any_domain)
+            if self.catch_all_account is not None and catchable:
+                refusal, inbox = await self._catch_all_inbox(client, local, domain)
+                if refusal:
+                    return refusal
                 if inbox is not None:
                     return self._accept(envelope, address, inbox)
         except StoreError:
@@ -207,6 +274,25 @@ class IngestHandler:
         inboxes.setdefault(inbox.pk, inbox)  # one copy per inbox, however often it is named
         return "250 2.1.5 OK"
 
+    async def _quota_refusal(self, inbox: Inbox) -> str | None:
+        return await self.quotas.rcpt_refusal(inbox)
+
+    async def _catch_all_inbox(
+        self, client: str | None, local: str, domain: str
+    ) -> tuple[str | None, Inbox | None]:
+        """Sink mode, for an address with no inbox: (a refusal or None, the inbox created for
+        the catch-all account or None). Creations are capped per client and in total."""
+        assert self.catch_all_account is not None
+        if not self.guard.catch_all_allowed(client):
+            return smtp_limits.CATCH_ALL_CLIENT_CAP, None
+        if await self.store.count_active_inboxes(self.catch_all_account) >= self.smtp.catch_all_max_inboxes:
+            return smtp_limits.CATCH_ALL_TOTAL_CAP, None
+        inbox = await self.inboxes.catch_all(self.catch_all_account, self.smtp.catch_all_owner, local, domain)
+        if inbox is None:
+            return None, None
+        self.guard.catch_all_done(client)
+        return await self._quota_refusal(inbox), inbox
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         inboxes = list(envelope.__dict__.get("inboxes", {}).values())
@@ -218,11 +304,17 @@ class IngestHandler:
             return refused.smtp_reply
         sender = envelope.mail_from or ""
         try:
+            if self.quotas.disk_low(len(raw) * len(inboxes)):
+                return DISK_LOW
+            quotas = await self.quotas.for_delivery(inboxes)
             if is_costly(raw):
                 email = await asyncio.to_thread(parse_message, raw, sender, self.limits)
             else:
                 email = parse_message(raw, sender, self.limits)
-            ids = await self.store.deliver(inboxes, email)
+            ids = await self.store.deliver(inboxes, email, quotas)
+        except QuotaExceeded as exc:
+            log.info("refused a message with 452: %s", exc)
+            return MAILBOX_FULL
         except Exception:
             log.exception("could not store a message for %d inbox(es)", len(inboxes))
             return TEMPFAIL

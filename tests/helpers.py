@@ -162,12 +162,13 @@ class Env:
         write_toml(self.config_path, data)
         self.config: Config = load(self.config_path)
 
-    def cli(self, *args: str, expect: int = 0) -> Any:
+    def cli(self, *args: str, expect: int = 0, input: str | None = None) -> Any:
         # In a thread of its own: the CLI runs asyncio.run(), and a test driving Playwright's
         # sync API already has an event loop running in this one.
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             result = pool.submit(
-                CliRunner().invoke, main, ["--config", str(self.config_path), *args], catch_exceptions=False
+                CliRunner().invoke, main, ["--config", str(self.config_path), *args], input=input,
+                catch_exceptions=False,
             ).result()
         assert result.exit_code == expect, (result.exit_code, result.output, result.stderr)
         return result
@@ -271,12 +272,15 @@ class ServeProcess:
         self.http_port, self.smtp_port = free_port(), free_port()
         self.config_path = folder / "serve.toml"
         self.db = folder / "serve.sqlite3"
-        data = {
-            "storage": storage_section(self.db),
-            "http": {"port": self.http_port},
-            "smtp": {"port": self.smtp_port},
-            **(extra or {}),
-        }
+        data = merge(
+            {
+                "storage": storage_section(self.db),
+                "http": {"port": self.http_port},
+                "smtp": {"port": self.smtp_port},
+            },
+            extra or {},
+        )
+        self.db = Path(data["storage"]["path"])
         write_toml(self.config_path, data)
         self.env = {**os.environ, "DUSTMAIL_CONFIG": str(self.config_path)}
         self.base = f"http://127.0.0.1:{self.http_port}"

@@ -29,10 +29,16 @@ def test_keys_list_and_revoke(env):
     assert "no active key" in result.stderr
 
 
-def test_revoke_by_key(env):
+def test_revoke_by_key_reads_it_from_stdin_never_from_argv(env):
     key = env.key("me")
-    env.cli("keys", "revoke", key)
+    refused = env.cli("keys", "revoke", key, expect=2)
+    assert "--stdin" in refused.stderr
+    assert not json.loads(env.cli("keys", "list", "--json").stdout)[0]["revoked_at"]
+    env.cli("keys", "revoke", "--stdin", input=key + "\n")
     assert json.loads(env.cli("keys", "list", "--json").stdout)[0]["revoked_at"]
+    again = env.cli("keys", "revoke", "--stdin", input=key + "\n", expect=1)
+    assert "no active key" in again.stderr
+    env.cli("keys", "revoke", "--stdin", input="junk\n", expect=1)
 
 
 def test_keys_belong_to_one_account_and_plans_change(env):

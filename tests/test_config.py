@@ -186,3 +186,22 @@ def test_every_env_variable_is_documented():
     for name, key in ENV_OVERRIDES.items():
         assert f"`{name}`" in readme and f"`{key}`" in readme, name
         assert name in example, name
+ABUSE_LIMITS = [
+    "smtp.max_session_time", "smtp.max_commands", "smtp.idle_timeout", "smtp.transaction_timeout",
+    "smtp.max_connections", "smtp.max_connections_per_ip", "smtp.max_connections_per_minute",
+    "smtp.probe_window", "smtp.probe_tarpit_after", "smtp.probe_tarpit_delay", "smtp.probe_max",
+    "smtp.max_errors", "plans.X.max_inbox_storage", "plans.X.max_storage", "storage.min_free_disk",
+    "smtp.catch_all_max_per_client", "smtp.catch_all_max_inboxes", "http.auth_failures",
+    "wait.max_streams_per_account", "wait.max_waits_per_account", "wait.key_recheck", "domains.claim_ttl",
+    "smtp.unlimited_clients",
+]
+
+
+def test_readme_security_section_lists_every_abuse_limit_with_its_key():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    security = readme.split("\n## Security\n", 1)[1].split("\n## ", 1)[0]
+    keys = documented_keys()
+    for key in ABUSE_LIMITS:
+        assert f"`{key}`" in security, f"README Security section does not list {key}"
+        assert key.replace(".X.", ".free.") in keys, f"{key} is not a config key"
+    assert "FORWARDED_ALLOW_IPS" in readme and "[http] trusted_proxies" in readme

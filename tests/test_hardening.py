@@ -240,6 +240,7 @@ def test_idle_client_is_disconnected(make_harness):
     try:
         start = time.monotonic()
         session.sock.settimeout(5)
+        assert session.line().startswith(b"421 4.4.2")
         assert session.closed()
         assert time.monotonic() - start < 3
     finally:

@@ -172,7 +172,7 @@ def test_errors_for_revoked_keys_and_rate_limits(make_live, page_for):
     other = live.key("dave")
     page2 = page_for(live)
     sign_in(page2, other)
-    live.env.cli("keys", "revoke", other)
+    live.env.cli("keys", "revoke", "--stdin", input=other)
     page2.click("#create-button")
     page2.wait_for_selector("#view-signin:not([hidden])")
     assert "not valid" in page2.inner_text("#signin-error") or "revoked" in page2.inner_text("#signin-error")

@@ -16,7 +16,9 @@ from ..config import Config
 from ..domains import Domains
 from ..events import EventHub
 from ..inboxes import InboxService
+from ..limits import ConcurrencyCaps
 from ..mime import Limits
+from ..quota import Quotas
 from ..store import Store
 from .auth import Authenticator, Caller
 from .context import ApiContext
@@ -28,7 +30,7 @@ from .routing import Operation, bind
 
 
 def build_api(
-    config: Config, store: Store, domains: Domains, events: EventHub, inboxes: InboxService
+    config: Config, store: Store, domains: Domains, events: EventHub, inboxes: InboxService, quotas: Quotas
 ) -> ApiContext:
     return ApiContext(
         store=store,
@@ -40,6 +42,9 @@ def build_api(
         http=config.http,
         wait=config.wait,
         openapi=openapi_document(config, OPERATIONS),
+        quotas=quotas,
+        streams=ConcurrencyCaps(config.wait.max_streams_per_account),
+        waits=ConcurrencyCaps(config.wait.max_waits_per_account),
     )
 
 

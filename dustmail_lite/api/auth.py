@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from .. import keys
 from ..config import HttpConfig, PlanConfig, PlansConfig
+from ..limits import client_key
 from ..plans import Plan
 from ..store import Store
 from .errors import ApiError
@@ -46,19 +47,12 @@ class Authenticator:
         self.auth_failures = store.window_counter("auth_failures")
 
     async def authenticate(self, request: Request) -> Caller:
-        client = request.client.host if request.client else "unknown"
-        if await self.auth_failures.peek(client, AUTH_FAILURE_WINDOW) >= self.max_auth_failures:
-            raise ApiError.of(
-                "too_many_auth_failures",
-                "Too many failed authentications from this address; try again in a minute.",
-                {"Retry-After": "60"},
-            )
         key = presented_key(request)
         api_key = None
         if key and keys.is_well_formed(key):
             api_key = await self.store.key_by_hash(keys.hash_key(key))
         if api_key is None or api_key.revoked_at is not None:
-            await self.auth_failures.hit(client, AUTH_FAILURE_WINDOW)
+            await self._failed(request)
             raise ApiError.of(
                 "unauthorized",
                 "A valid API key is required: 'Authorization: Bearer dm_live_...' or 'X-API-Key'.",
@@ -75,6 +69,19 @@ class Authenticator:
             RateLimit(limit=limit, used=used),
             headers,
         )
+
+    async def _failed(self, request: Request) -> None:
+        """Count a failed authentication; 429 once the client has failed too often. Only
+        failures are counted and refused: a valid key from the same address (a shared proxy,
+        a NAT) is never locked out by someone else's junk. IPv6 clients count per /64."""
+        client = client_key(request.client.host) if request.client else "unknown"
+        if await self.auth_failures.peek(client, AUTH_FAILURE_WINDOW) >= self.max_auth_failures:
+            raise ApiError.of(
+                "too_many_auth_failures",
+                "Too many failed authentications from this address; try again in a minute.",
+                {"Retry-After": "60"},
+            )
+        await self.auth_failures.hit(client, AUTH_FAILURE_WINDOW)
 
     async def _count_request(
         self, account_id: int, plan: PlanConfig

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import nh3
 
 _ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "cid", "data"}
+_SPACES = re.compile(r"[\x00-\x20]+")
 _MEDIA_TYPE = re.compile(r"[a-zA-Z0-9.+-]+/[a-zA-Z0-9.+-]+")
 
 
@@ -31,6 +32,8 @@ def sanitize_html(markup: str, remote_images: bool = False) -> str:
     def drop_remote_images(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src" and not remote_images:
             return value if value.lower().startswith(("data:", "cid:")) else None
+        if attribute == "href" and _SPACES.sub("", value).lower().startswith("data:"):
+            return None  # data: is for images only: a data: link opens a page we did not clean
         return value
 
     tags = set(nh3.ALLOWED_TAGS) | {

@@ -9,7 +9,9 @@ from ..config import HttpConfig, WaitConfig
 from ..domains import Domains
 from ..events import EventHub
 from ..inboxes import InboxService
+from ..limits import ConcurrencyCaps
 from ..mime import Limits
+from ..quota import Quotas
 from ..store import Store
 from .auth import Authenticator
 
@@ -25,3 +27,6 @@ class ApiContext:
     http: HttpConfig
     wait: WaitConfig
     openapi: dict[str, Any]  # the generated document, served as is
+    quotas: Quotas
+    streams: ConcurrencyCaps  # open event streams per account
+    waits: ConcurrencyCaps  # waits under way per account

@@ -22,6 +22,7 @@ def domain_model(ctx: ApiContext, domain: CustomDomain, check: dict[str, object]
 
 
 async def list_domains(ctx: ApiContext, request: Request, caller: Caller) -> Response:
+    await ctx.domains.expire_claims()
     domains = await ctx.store.list_domains(caller.account_id)
     meta = DomainListMeta(rate_limit=caller.rate_limit, total=len(domains))
     return ok(caller, [domain_model(ctx, d) for d in domains], meta)
@@ -40,7 +41,12 @@ async def add_domain(ctx: ApiContext, request: Request, caller: Caller) -> Respo
 
 async def verify_domain(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     domain = await owned_domain(ctx, request, caller)
-    domain, result = await ctx.domains.verify(domain)
+    try:
+        domain, result = await ctx.domains.verify(domain)
+    except DomainTaken as exc:
+        raise ApiError.of("domain_taken", str(exc)) from None
+    except DomainNotFound:
+        raise ApiError.of("domain_not_found", "No such domain on this account.") from None
     return ok(caller, domain_model(ctx, domain, result.as_dict()))
 
 
@@ -92,7 +98,7 @@ OPERATIONS = [
         "Check the TXT and MX records now (Premium)",
         data=Domain,
         capability=_PLAN,
-        errors=("premium_required", "domain_not_found"),
+        errors=("premium_required", "domain_not_found", "domain_taken"),
     ),
     Operation(
         "DELETE",

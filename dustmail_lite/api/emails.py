@@ -40,7 +40,7 @@ async def get_raw(ctx: ApiContext, request: Request, caller: Caller) -> Response
     raw = await ctx.store.get_raw(inbox, email.id)
     headers = {
         **caller.rate_headers,
-        "Content-Disposition": f'inline; filename="{email.id}.eml"',
+        "Content-Disposition": f'attachment; filename="{email.id}.eml"',
         "X-Content-Type-Options": "nosniff",
     }
     return Response(raw or b"", media_type="message/rfc822", headers=headers)

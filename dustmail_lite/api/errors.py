@@ -44,6 +44,8 @@ ERRORS: dict[str, tuple[int, str]] = {
     "unprocessable": (422, "Invalid request"),
     "rate_limited": (429, "Too many requests (see Retry-After)"),
     "too_many_auth_failures": (429, "Too many failed authentications from this address"),
+    "too_many_streams": (429, "The account has its maximum of event streams open"),
+    "too_many_waits": (429, "The account has its maximum of waits under way"),
     "internal_error": (500, "Internal error; nothing was changed"),
     "no_address": (503, "No free random address found; try again"),
     "service_unavailable": (503, "The database cannot be reached; try again (see Retry-After)"),

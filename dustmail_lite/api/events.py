@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
@@ -13,6 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from ..config import Config, WaitConfig
 from ..events import Subscription
+from ..limits import ConcurrencyCaps, Slot, TooMany
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
@@ -35,13 +36,20 @@ async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
         after_seq = previous.seq
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
+    recheck = ctx.wait.key_recheck
     # Subscribe before looking, so a delivery between the two cannot be missed.
-    with ctx.events.subscribe_inbox(inbox.id) as subscription:
+    with (
+        slot(ctx.waits, caller, "too_many_waits", "waits"),
+        ctx.events.subscribe_inbox(inbox.id) as subscription,
+    ):
         email = await ctx.store.email_after(inbox, after_seq)
         while email is None:
             remaining = deadline - loop.time()
-            if remaining <= 0 or await subscription.get(remaining) is None:
+            if remaining <= 0:
                 break
+            if await subscription.get(min(remaining, recheck)) is None:
+                await still_authorized(ctx, caller)
+                continue
             email = await ctx.store.email_after(inbox, after_seq)
     if email is None:
         return ok(caller, None, WaitMeta(rate_limit=caller.rate_limit, timed_out=True, timeout=timeout))
@@ -62,27 +70,71 @@ def timeout_param(request: Request, wait: WaitConfig) -> float:
     return value
 
 
+def slot(caps: ConcurrencyCaps, caller: Caller, code: str, what: str) -> Slot:
+    """A per-account slot for a long request, or 429 `code` when all are taken."""
+    try:
+        return caps.take(caller.account_id)
+    except TooMany:
+        raise ApiError.of(
+            code,
+            f"This account already has {caps.limit} {what} open; close one first.",
+            {**caller.rate_headers, "Retry-After": "5"},
+        ) from None
+
+
+async def still_authorized(ctx: ApiContext, caller: Caller) -> None:
+    """401 once the caller's key is revoked (a wait outlives the request's authentication)."""
+    if not await ctx.store.key_is_active(caller.key_id):
+        raise ApiError.of("unauthorized", "This API key was revoked.")
+
+
 async def inbox_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
-    return event_stream(caller, ctx.events.subscribe_inbox(inbox.id), ctx.wait.keepalive)
+    taken = slot(ctx.streams, caller, "too_many_streams", "event streams")
+    return event_stream(ctx, caller, ctx.events.subscribe_inbox(inbox.id), taken)
 
 
 async def account_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
-    return event_stream(caller, ctx.events.subscribe_account(caller.account_id), ctx.wait.keepalive)
+    taken = slot(ctx.streams, caller, "too_many_streams", "event streams")
+    return event_stream(ctx, caller, ctx.events.subscribe_account(caller.account_id), taken)
 
 
-def event_stream(caller: Caller, subscription: Subscription, keepalive: float) -> Response:
+class ReleasingStream(StreamingResponse):
+    """A stream that gives back its slot and subscription however it ends, even unstarted."""
+
+    def __init__(self, finished: Callable[[], None], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.finished = finished
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.finished()
+
+
+def event_stream(ctx: ApiContext, caller: Caller, subscription: Subscription, taken: Slot) -> Response:
+    keepalive = ctx.wait.keepalive
+    recheck = min(keepalive, ctx.wait.key_recheck)
+
     async def stream() -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
         try:
             yield "retry: 2000\n: connected\n\n"
+            quiet_since = loop.time()
             while True:
-                event = await subscription.get(keepalive)
+                event = await subscription.get(recheck)
                 if subscription.overflowed:
                     # This reader fell behind and events were dropped: tell it to reload.
                     subscription.overflowed = False
                     yield "event: resync\ndata: {}\n\n"
                 if event is None:
-                    yield ": keep-alive\n\n"
+                    if not await ctx.store.key_is_active(caller.key_id):
+                        yield "event: revoked\ndata: {}\n\n"  # and the stream ends
+                        return
+                    if loop.time() - quiet_since >= keepalive - 0.001:
+                        quiet_since = loop.time()
+                        yield ": keep-alive\n\n"
                     continue
                 summary = EmailSummary(
                     id=event.id,
@@ -100,8 +152,12 @@ def event_stream(caller: Caller, subscription: Subscription, keepalive: float) -
         finally:
             subscription.close()
 
+    def finished() -> None:
+        taken()
+        subscription.close()
+
     headers = {**caller.rate_headers, "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
+    return ReleasingStream(finished, stream(), media_type="text/event-stream", headers=headers)
 
 
 def _timeout_schema(config: Config) -> dict[str, Any]:
@@ -109,7 +165,10 @@ def _timeout_schema(config: Config) -> dict[str, Any]:
     return {"type": "number", "minimum": 0, "maximum": wait.max_timeout, "default": wait.default_timeout}
 
 
-_STREAM = "Server-Sent Events: `event: email` with an EmailSummary as data; comment lines as keep-alives."
+_STREAM = (
+    "Server-Sent Events: `event: email` with an EmailSummary as data; comment lines as keep-alives;"
+    " `event: resync` when the reader fell behind; `event: revoked`, then the end, once the key is revoked."
+)
 
 OPERATIONS = [
     Operation(
@@ -129,7 +188,7 @@ OPERATIONS = [
             Param("after", "query", {"type": "string", "format": "uuid"}),
             Param("timeout", "query", _timeout_schema),
         ),
-        errors=("inbox_not_found", "email_not_found", "invalid_after", "invalid_timeout"),
+        errors=("inbox_not_found", "email_not_found", "invalid_after", "invalid_timeout", "too_many_waits"),
     ),
     Operation(
         "GET",
@@ -140,7 +199,7 @@ OPERATIONS = [
         description=_STREAM,
         reply="media",
         media_type="text/event-stream",
-        errors=("inbox_not_found",),
+        errors=("inbox_not_found", "too_many_streams"),
         stream=EmailSummary,
     ),
     Operation(
@@ -152,6 +211,7 @@ OPERATIONS = [
         description=_STREAM,
         reply="media",
         media_type="text/event-stream",
+        errors=("too_many_streams",),
         stream=EmailSummary,
     ),
 ]

@@ -24,7 +24,7 @@ from .models import (
     InboxViewMeta,
     InboxWithCount,
 )
-from .present import email_model, email_preview, inbox_model, inbox_of, inbox_with_count
+from .present import email_model, email_preview, inbox_model, inbox_of, inbox_with_count, storage_model
 from .routing import UUID_RE, Operation, decode, done, json_object, ok, reject_unknown_fields
 
 
@@ -72,6 +72,7 @@ async def list_inboxes(ctx: ApiContext, request: Request, caller: Caller) -> Res
         plan=caller.plan,
         next_cursor=next_cursor,
         matches=UNSET if matches is None else matches,
+        storage=storage_model(await ctx.quotas.usage(caller.account_id, caller.plan)),
     )
     return ok(caller, data, meta)
 
@@ -128,6 +129,7 @@ async def account(ctx: ApiContext, request: Request, caller: Caller) -> Response
         available_domains=await ctx.domains.available_for(caller.account_id, plan),
         inbox_ttl_seconds=int(plan.inbox_ttl),
         custom_usernames=plan.custom_usernames,
+        storage=storage_model(await ctx.quotas.usage(caller.account_id, caller.plan)),
     )
     return ok(caller, data)
 

@@ -69,11 +69,20 @@ class CreatedInboxMeta(ResponseMeta, kw_only=True):
     available_domains: list[str]
 
 
+class Storage(Model, kw_only=True):
+    """Stored mail of the account against its plan's quotas (null = unlimited)."""
+
+    used_bytes: int
+    max_bytes: int | None
+    max_inbox_bytes: int | None
+
+
 class InboxListMeta(ResponseMeta, kw_only=True):
     total: int
     plan: Plan
     next_cursor: str | None = None  # pass as ?cursor= for the next page; null: no more
     matches: int | UnsetType = UNSET  # with ?q=
+    storage: Storage
 
 
 class InboxViewMeta(ResponseMeta, kw_only=True):
@@ -179,6 +188,7 @@ class Account(Model, kw_only=True):
     available_domains: list[str]
     inbox_ttl_seconds: int
     custom_usernames: bool
+    storage: Storage
 
 
 class Domain(Model, kw_only=True):

@@ -8,8 +8,19 @@ from msgspec import UNSET, UnsetType
 from starlette.requests import Request
 
 from .. import store
+from ..quota import Usage
 from .errors import ApiError
-from .models import Attachment, Email, EmailDetail, EmailPreview, Header, Inbox, InboxWithCount, timestamp
+from .models import (
+    Attachment,
+    Email,
+    EmailDetail,
+    EmailPreview,
+    Header,
+    Inbox,
+    InboxWithCount,
+    Storage,
+    timestamp,
+)
 from .routing import UUID_RE
 
 
@@ -20,6 +31,12 @@ def inbox_model(inbox: store.Inbox) -> Inbox:
         domain=inbox.domain,
         created_at=timestamp(inbox.created_at),
         expires_at=timestamp(inbox.expires_at),
+    )
+
+
+def storage_model(usage: Usage) -> Storage:
+    return Storage(
+        used_bytes=usage.used_bytes, max_bytes=usage.max_bytes, max_inbox_bytes=usage.max_inbox_bytes
     )
 
 

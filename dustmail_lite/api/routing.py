@@ -129,7 +129,7 @@ async def json_object(request: Request, limit: int) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise ApiError.of("invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise ApiError.of("invalid_json", "The request body must be a JSON object.")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..plans import Plan
 from .base import Store, is_postgres_url, open_target
-from .errors import Conflict, StoreError, StoreUnavailable
+from .errors import Conflict, QuotaExceeded, StoreError, StoreUnavailable
 from .rows import (
     Account,
     ApiKey,
@@ -50,6 +50,7 @@ __all__ = [
     "InboxRow",
     "NewEmail",
     "PurgeStats",
+    "QuotaExceeded",
     "ReceivingInbox",
     "SqliteStore",
     "Store",

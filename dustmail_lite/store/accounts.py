@@ -72,6 +72,10 @@ class AccountQueries(Engine):
         rows = await self._all(f"{_KEY_SELECT} ORDER BY a.name, k.created_at")
         return [ApiKey.from_row(r) for r in rows]
 
+    async def key_is_active(self, key_id: str) -> bool:
+        row = await self._one("SELECT 1 FROM api_keys WHERE id = ? AND revoked_at IS NULL", (key_id,))
+        return row is not None
+
     async def revoke_key(self, key_id: str | None = None, key_hash: bytes | None = None) -> bool:
         async with self._transaction() as conn:
             cursor = await conn.execute(

@@ -14,12 +14,13 @@ from .domains import DomainQueries
 from .emails import EmailQueries
 from .inboxes import InboxQueries
 from .maintenance import MaintenanceQueries
+from .quotas import QuotaQueries
 from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, StoredEmail
 
 OnCommitted = Callable[[list[StoredEmail]], None]
 
 
-class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, MaintenanceQueries):
+class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, MaintenanceQueries, QuotaQueries):
     """`await store.open()` before use, `await store.close()` after (or `async with`)."""
 
     def _settings(
@@ -69,12 +70,16 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def deliver(self, inboxes: list[Inbox], email: NewEmail) -> list[str]:
+    async def deliver(
+        self, inboxes: list[Inbox], email: NewEmail, quotas: dict[int, tuple[int, int]] | None = None
+    ) -> list[str]:
         """Store `email` once in each inbox; returns the new email ids after the
-        commit is durable. Raises StoreError if it could not be stored."""
+        commit is durable. Raises StoreError if it could not be stored, QuotaExceeded
+        (and stores nothing) if an inbox would pass `quotas[inbox.pk]` = (inbox bytes,
+        account bytes; 0 = unlimited)."""
         assert self._deliveries is not None, "store is not open"
         future: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
-        return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future))
+        return await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future, quotas or {}))
 
     def _committed(self, batch: list[Delivery], ids: list[list[str]]) -> None:
         stored = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -54,9 +55,18 @@ class Database(Engine):
     def location(self) -> str:
         return self.path
 
+    @property
+    def data_folder(self) -> str | None:
+        return str(Path(self.path).resolve().parent) if self.path != ":memory:" else "."
+
     async def _open_connections(self) -> None:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # SQLite gives the -wal and -shm files the mode of the database file.
+            private_file(self.path)
+            for suffix in ("-wal", "-shm"):
+                if Path(self.path + suffix).exists():
+                    private_file(self.path + suffix)
         self._writer = await self._connect()
         # Must precede the first table; a no-op on an existing database.
         await self._writer.execute("PRAGMA auto_vacuum = INCREMENTAL")
@@ -145,8 +155,9 @@ class Database(Engine):
         return True
 
     async def backup(self, target: str | Path) -> None:
-        """A consistent online copy of the database at `target`."""
+        """A consistent online copy of the database at `target` (mode 0600)."""
         assert self._reader is not None
+        private_file(target)
         dest = await aiosqlite.connect(str(target))
         try:
             await self._reader.backup(dest)
@@ -157,3 +168,19 @@ class Database(Engine):
         row = await self._one("PRAGMA integrity_check")
         assert row is not None
         return str(row[0])
+
+
+def private_file(path: str | Path) -> None:
+    """Create `path` readable by its owner only, or make an existing file so. A file we
+    may not change is left as it is, with a warning (SQLite reports what it cannot do)."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        log.warning("cannot create %s as a private file: %s", path, exc)
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError as exc:
+        log.warning("cannot make %s private: %s", path, exc)
+    finally:
+        os.close(fd)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import as_store_error
 from .rows import Inbox, NewEmail
@@ -21,6 +21,7 @@ class Delivery:
     email: NewEmail
     received_at: int
     future: asyncio.Future[list[str]]
+    quotas: dict[int, tuple[int, int]] = field(default_factory=dict)  # inbox pk -> (inbox, account) bytes
 
 
 WriteBatch = Callable[[list[Delivery]], Awaitable[list[list[str]]]]

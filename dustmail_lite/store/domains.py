@@ -18,27 +18,56 @@ _DOMAIN_SELECT = (
 
 class DomainQueries(Engine):
     async def add_domain(self, name: str, account_id: int, token: str) -> CustomDomain:
-        """Claim `name` for the account (pending). Conflict if another account holds it;
+        """Claim `name` for the account (pending). Conflict if another account has
+        verified it; pending claims of others do not block (the first to verify wins);
         the same account adding again gets its existing record."""
         async with self._transaction() as conn:
-            owner = await self._fetchval(
-                conn, "SELECT account_id FROM custom_domains WHERE name = ?", (name,)
+            holder = await self._fetchval(
+                conn,
+                "SELECT account_id FROM custom_domains WHERE name = ? AND status != ?",
+                (name, str(DomainStatus.PENDING)),
             )
-            if owner is not None and owner != account_id:
-                raise Conflict(f"{name} belongs to another account")
-            if owner is None:
-                await conn.execute(
-                    "INSERT INTO custom_domains (name, account_id, status, token, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (name, account_id, str(DomainStatus.PENDING), token, self.now()),
-                )
-        domain = await self.get_domain(name)
+            if holder is not None and holder != account_id:
+                raise Conflict(f"{name} is taken")
+            await conn.execute(
+                "INSERT INTO custom_domains (name, account_id, status, token, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name, account_id) DO NOTHING",
+                (name, account_id, str(DomainStatus.PENDING), token, self.now()),
+            )
+        domain = await self.get_domain(name, account_id)
         assert domain is not None
         return domain
 
-    async def get_domain(self, name: str) -> CustomDomain | None:
-        row = await self._one(f"{_DOMAIN_SELECT} WHERE d.name = ?", (name,))
+    async def get_domain(self, name: str, account_id: int | None = None) -> CustomDomain | None:
+        """The account's claim on `name`; without an account, the verified holder's
+        record, else the oldest pending claim."""
+        if account_id is not None:
+            row = await self._one(
+                f"{_DOMAIN_SELECT} WHERE d.name = ? AND d.account_id = ?", (name, account_id)
+            )
+        else:
+            row = await self._one(
+                f"{_DOMAIN_SELECT} WHERE d.name = ? ORDER BY d.status = ?, d.created_at LIMIT 1",
+                (name, str(DomainStatus.PENDING)),
+            )
         return CustomDomain.from_row(row) if row else None
+
+    async def domain_claims(self, name: str) -> list[CustomDomain]:
+        """Every account's claim on `name`: the verified holder's first, then pending, oldest first."""
+        rows = await self._all(
+            f"{_DOMAIN_SELECT} WHERE d.name = ? ORDER BY d.status = ?, d.created_at",
+            (name, str(DomainStatus.PENDING)),
+        )
+        return [CustomDomain.from_row(r) for r in rows]
+
+    async def expire_domain_claims(self, created_before: int) -> int:
+        """Drop pending claims made before `created_before` (ms); returns how many."""
+        async with self._transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM custom_domains WHERE status = ? AND created_at < ?",
+                (str(DomainStatus.PENDING), created_before),
+            )
+            return cursor.rowcount
 
     async def list_domains(self, account_id: int | None = None) -> list[CustomDomain]:
         if account_id is None:
@@ -56,16 +85,30 @@ class DomainQueries(Engine):
         return [CustomDomain.from_row(r) for r in rows]
 
     async def record_domain_check(
-        self, name: str, status: DomainStatus, failures: int, result: dict[str, Any], verified: bool
-    ) -> None:
+        self,
+        name: str,
+        account_id: int,
+        status: DomainStatus,
+        failures: int,
+        result: dict[str, Any],
+        verified: bool,
+    ) -> bool:
+        """Store a check of the account's claim; False if the claim is gone. Conflict if it
+        verified but another account verified the name first; a win drops the other claims."""
         now = self.now()
         async with self._transaction() as conn:
-            await conn.execute(
+            cursor = await conn.execute(
                 "UPDATE custom_domains SET status = ?, failures = ?, last_result = ?, checked_at = ?,"
                 " verified_at = CASE WHEN ? THEN coalesce(verified_at, ?) ELSE verified_at END"
-                " WHERE name = ?",
-                (str(status), failures, json.dumps(result), now, verified, now, name),
+                " WHERE name = ? AND account_id = ?",
+                (str(status), failures, json.dumps(result), now, verified, now, name, account_id),
             )
+            if cursor.rowcount and status != DomainStatus.PENDING:
+                await conn.execute(
+                    "DELETE FROM custom_domains WHERE name = ? AND account_id != ? AND status = ?",
+                    (name, account_id, str(DomainStatus.PENDING)),
+                )
+            return cursor.rowcount > 0
 
     async def remove_domain(self, name: str, account_id: int | None = None) -> bool:
         """Forget the domain; its inboxes stay readable but no longer receive."""

@@ -7,8 +7,9 @@ import uuid
 from typing import Any
 
 from .delivery import Delivery
-from .engine import Connection, Engine
+from .engine import Connection
 from .inboxes import like_pattern
+from .quotas import QuotaQueries
 from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, StoredEmail, map_rows
 
 _EMAIL_SELECT = (
@@ -24,7 +25,7 @@ _PREVIEW = (
 _MATCHES = "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\')"
 
 
-class EmailQueries(Engine):
+class EmailQueries(QuotaQueries):
     max_emails_per_inbox: int
     # Filled by each batch write after its commit, read by the commit callback.
     _placed: dict[str, Placement]
@@ -64,6 +65,7 @@ class EmailQueries(Engine):
             if inbox.email_count + arriving[inbox.pk] > self.max_emails_per_inbox
         }
         async with self._transaction() as conn:
+            await self._check_quotas(conn, batch)
             await conn.executemany(
                 "INSERT INTO emails (id, inbox_pk, received_at, mail_from, subject, text, html, size,"
                 " details, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

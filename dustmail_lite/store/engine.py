@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Itera
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, ClassVar, Protocol
 
-from ..ratelimit import WindowCounter, Windows
+from ..ratelimit import LocalWindows, Windows
 from .errors import StoreError
 
 # sqlite3.Row or asyncpg.Record: read by column name or position, `keys()`.
@@ -61,6 +61,11 @@ class Engine:
     def location(self) -> str:
         """Where the data lives, for logs (no password)."""
         raise NotImplementedError
+
+    @property
+    def data_folder(self) -> str | None:
+        """The local folder the data is written to (for the free-disk floor), if any."""
+        return None
 
     async def _open_connections(self) -> None:
         raise NotImplementedError
@@ -109,7 +114,7 @@ class Engine:
     def window_counter(self, scope: str) -> Windows:
         """Fixed-window request counters for `scope`; shared by every node where the
         engine can share them, else in this process's memory."""
-        return WindowCounter()
+        return LocalWindows()
 
     @asynccontextmanager
     async def exclusive(self, job: str) -> AsyncIterator[bool]:

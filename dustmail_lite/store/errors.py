@@ -16,5 +16,9 @@ class Conflict(Exception):
     """A unique name (account, address, domain) is already taken."""
 
 
+class QuotaExceeded(StoreError):
+    """Storing this message would take an inbox or account past its storage quota."""
+
+
 def as_store_error(exc: BaseException) -> StoreError:
     return exc if isinstance(exc, StoreError) else StoreError(str(exc) or type(exc).__name__)

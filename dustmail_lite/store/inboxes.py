@@ -102,6 +102,11 @@ class InboxQueries(Engine):
         row = await self._one(f"SELECT email_count, {_LAST_SEQ} FROM inboxes WHERE pk = ?", (inbox.pk,))
         return (row["email_count"], row["last_seq"]) if row else (0, 0)
 
+    async def count_active_inboxes(self, account_id: int) -> int:
+        return await self._count(
+            f"SELECT count(*) FROM inboxes WHERE account_id = ? AND {_ACTIVE_INBOX}", (account_id, self.now())
+        )
+
     async def delete_inbox(self, inbox_id: str, account_id: int) -> bool:
         """Deactivate at once; the purge removes its mail later."""
         now = self.now()
@@ -117,7 +122,7 @@ class InboxQueries(Engine):
         row = await self._one(
             "SELECT i.pk, i.id, i.account_id, i.address, i.domain, i.created_at, i.expires_at,"
             " i.email_count, d.status AS domain_status, d.account_id AS domain_owner FROM inboxes i"
-            " LEFT JOIN custom_domains d ON d.name = i.domain"
+            " LEFT JOIN custom_domains d ON d.name = i.domain AND d.status != 'pending'"
             " WHERE i.address = ? AND i.deleted_at IS NULL AND i.expires_at > ?",
             (address, now or self.now()),
         )

@@ -83,6 +83,53 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX custom_domains_account ON custom_domains(account_id);
         """,
     ),
+    (
+        # Stored bytes per inbox and per account, kept by triggers, for the storage quotas.
+        "0003_stored_bytes",
+        """
+        ALTER TABLE inboxes ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE accounts ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE inboxes SET stored_bytes = coalesce(
+            (SELECT sum(size) FROM emails WHERE inbox_pk = inboxes.pk), 0);
+        UPDATE accounts SET stored_bytes = coalesce(
+            (SELECT sum(stored_bytes) FROM inboxes WHERE account_id = accounts.id), 0);
+        CREATE TRIGGER emails_bytes_added AFTER INSERT ON emails BEGIN
+            UPDATE inboxes SET stored_bytes = stored_bytes + NEW.size WHERE pk = NEW.inbox_pk;
+            UPDATE accounts SET stored_bytes = stored_bytes + NEW.size
+                WHERE id = (SELECT account_id FROM inboxes WHERE pk = NEW.inbox_pk);
+        END;
+        CREATE TRIGGER emails_bytes_removed AFTER DELETE ON emails BEGIN
+            UPDATE inboxes SET stored_bytes = stored_bytes - OLD.size WHERE pk = OLD.inbox_pk;
+            UPDATE accounts SET stored_bytes = stored_bytes - OLD.size
+                WHERE id = (SELECT account_id FROM inboxes WHERE pk = OLD.inbox_pk);
+        END;
+        """,
+    ),
+    (
+        # Several accounts may hold a pending claim on one name; the first to verify wins
+        # (one non-pending row per name), so a squatter's claim cannot block the owner.
+        "0004_domain_claims",
+        """
+        CREATE TABLE custom_domains_new (
+            name TEXT NOT NULL,
+            account_id INTEGER NOT NULL REFERENCES accounts(id),
+            status TEXT NOT NULL,
+            token TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            verified_at INTEGER,
+            checked_at INTEGER,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_result TEXT,
+            PRIMARY KEY (name, account_id)
+        );
+        INSERT INTO custom_domains_new SELECT name, account_id, status, token, created_at,
+            verified_at, checked_at, failures, last_result FROM custom_domains;
+        DROP TABLE custom_domains;
+        ALTER TABLE custom_domains_new RENAME TO custom_domains;
+        CREATE INDEX custom_domains_account ON custom_domains(account_id);
+        CREATE UNIQUE INDEX custom_domains_holder ON custom_domains(name) WHERE status != 'pending';
+        """,
+    ),
 ]
 
 

@@ -89,6 +89,42 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        # Stored bytes per inbox and per account, kept by a trigger, for the storage quotas.
+        "0003_stored_bytes",
+        """
+        ALTER TABLE inboxes ADD COLUMN stored_bytes BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE accounts ADD COLUMN stored_bytes BIGINT NOT NULL DEFAULT 0;
+        UPDATE inboxes SET stored_bytes = coalesce(
+            (SELECT sum(size) FROM emails WHERE inbox_pk = inboxes.pk), 0);
+        UPDATE accounts SET stored_bytes = coalesce(
+            (SELECT sum(stored_bytes) FROM inboxes WHERE account_id = accounts.id), 0);
+        CREATE FUNCTION emails_bytes() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                UPDATE inboxes SET stored_bytes = stored_bytes + NEW.size WHERE pk = NEW.inbox_pk;
+                UPDATE accounts SET stored_bytes = stored_bytes + NEW.size
+                    WHERE id = (SELECT account_id FROM inboxes WHERE pk = NEW.inbox_pk);
+            ELSE
+                UPDATE inboxes SET stored_bytes = stored_bytes - OLD.size WHERE pk = OLD.inbox_pk;
+                UPDATE accounts SET stored_bytes = stored_bytes - OLD.size
+                    WHERE id = (SELECT account_id FROM inboxes WHERE pk = OLD.inbox_pk);
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER emails_bytes AFTER INSERT OR DELETE ON emails
+            FOR EACH ROW EXECUTE FUNCTION emails_bytes();
+        """,
+    ),
+    (
+        # Several accounts may hold a pending claim on one name; the first to verify wins.
+        "0004_domain_claims",
+        """
+        ALTER TABLE custom_domains DROP CONSTRAINT custom_domains_pkey;
+        ALTER TABLE custom_domains ADD PRIMARY KEY (name, account_id);
+        CREATE UNIQUE INDEX custom_domains_holder ON custom_domains(name) WHERE status != 'pending';
+        """,
+    ),
+    (
         "pg_0001_shared_windows",
         """
         CREATE TABLE rate_windows (

@@ -484,10 +484,30 @@ async function openInboxes(keepCache) {
   await fetchInboxes(cached ? cached.query : $("inbox-search").value.trim(), !!cached);
 }
 
+// The account's stored mail against its quota, above the inbox list.
+function formatBytes(n) {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+  return `${i ? n.toFixed(1) : n} ${units[i]}`;
+}
+
+function showStorage(storage) {
+  const line = $("storage-usage");
+  line.hidden = !storage;
+  if (!storage) return;
+  const used = formatBytes(storage.used_bytes);
+  const share = storage.max_bytes ? Math.min(100, Math.round((100 * storage.used_bytes) / storage.max_bytes)) : 0;
+  line.textContent = storage.max_bytes
+    ? `Storage: ${used} of ${formatBytes(storage.max_bytes)} used (${share}%)`
+    : `Storage: ${used} used`;
+}
+
 async function fetchInboxes(query, merge) {
   const params = new URLSearchParams({ limit: PAGE, summary: 1 });
   if (query) params.set("q", query);
   const { data, meta } = await api(`/inbox?${params}`);
+  showStorage(meta.storage);
   const cached = state.inboxes;
   if (merge && cached && cached.query === query) {
     const lastNew = data.length ? data[data.length - 1].id : null;
