@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .accounts import AccountQueries
@@ -21,7 +22,26 @@ OnCommitted = Callable[[list[StoredEmail]], None]
 
 
 class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, MaintenanceQueries, QuotaQueries):
-    """`await store.open()` before use, `await store.close()` after (or `async with`)."""
+    """`await store.open()` before use, `await store.close()` after (or `async with`).
+
+    `Store(target, **options)` makes the store its target calls for: a `PostgresStore` for
+    a postgresql:// URL, else a `SqliteStore` on that file."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Store:
+        if cls is Store:
+            target = str(args[0] if args else kwargs.get("path", kwargs.get("url", "")))
+            if is_postgres_url(target):
+                from .postgres import PostgresStore
+
+                cls = PostgresStore
+            else:
+                from .sqlite import SqliteStore
+
+                cls = SqliteStore
+        return super().__new__(cls)
+
+    def __init__(self, target: str | Path, **options: Any) -> None:
+        raise TypeError("Store is built by its engine's subclass")  # __new__ picked one
 
     def _settings(
         self,
@@ -111,10 +131,4 @@ def is_postgres_url(target: str) -> bool:
 
 def open_target(target: str, **options: Any) -> Store:
     """A (closed) store on `target`: a postgresql:// URL or an SQLite file path."""
-    if is_postgres_url(target):
-        from .postgres import PostgresStore
-
-        return PostgresStore(target, **options)
-    from .sqlite import SqliteStore
-
-    return SqliteStore(target, **options)
+    return Store(target, **options)

@@ -110,9 +110,18 @@ async def copy_store(
         if progress:
             progress(f"{table.name}: {copied}")
     async with target._transaction() as conn:
-        # Inserting emails counted them again through the trigger: count them afresh.
+        # Inserting emails counted them again through the triggers: count them afresh...
         await conn.execute(
             "UPDATE inboxes SET email_count = (SELECT count(*) FROM emails e WHERE e.inbox_pk = inboxes.pk)"
+        )
+        # ...and their bytes (for the storage quotas), as migration 0003 does.
+        await conn.execute(
+            "UPDATE inboxes SET stored_bytes = coalesce((SELECT sum(size) FROM emails e"
+            " WHERE e.inbox_pk = inboxes.pk), 0)"
+        )
+        await conn.execute(
+            "UPDATE accounts SET stored_bytes = coalesce((SELECT sum(stored_bytes) FROM inboxes i"
+            " WHERE i.account_id = accounts.id), 0)"
         )
         await target._after_bulk_load(conn)
     expected, found = await counts(source), await counts(target)
