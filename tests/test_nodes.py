@@ -234,7 +234,7 @@ def test_postgres_stopped_and_restarted_under_load(tmp_path: Path):
         load.finish()
         assert n.proc.poll() is None  # never restarted
         stored = subjects(n.base, key, inbox["id"])
-            missing = set(load.acked) - stored
+        missing = set(load.acked) - stored
         assert not missing, missing
         assert set(k for k in load.refusals) <= {451}, load.refusals
         assert n.stop() == 0

@@ -9,7 +9,7 @@ from ..config import HttpConfig, WaitConfig
 from ..domains import Domains
 from ..events import EventHub
 from ..inboxes import InboxService
-from ..limits import ConcurrencyCaps
+from ..limits import Caps
 from ..mime import Limits
 from ..quota import Quotas
 from ..store import Store
@@ -28,5 +28,5 @@ class ApiContext:
     wait: WaitConfig
     openapi: dict[str, Any]  # the generated document, served as is
     quotas: Quotas
-    streams: ConcurrencyCaps  # open event streams per account
-    waits: ConcurrencyCaps  # waits under way per account
+    streams: Caps  # open event streams per account
+    waits: Caps  # waits under way per account

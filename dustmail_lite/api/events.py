@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from ..config import Config, WaitConfig
 from ..events import Subscription
-from ..limits import ConcurrencyCaps, Slot, TooMany
+from ..limits import Caps, Releasable, TooMany
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
@@ -39,7 +39,7 @@ async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     recheck = ctx.wait.key_recheck
     # Subscribe before looking, so a delivery between the two cannot be missed.
     with (
-        slot(ctx.waits, caller, "too_many_waits", "waits"),
+        await slot(ctx.waits, caller, "too_many_waits", "waits"),
         ctx.events.subscribe_inbox(inbox.id) as subscription,
     ):
         email = await ctx.store.email_after(inbox, after_seq)
@@ -70,10 +70,10 @@ def timeout_param(request: Request, wait: WaitConfig) -> float:
     return value
 
 
-def slot(caps: ConcurrencyCaps, caller: Caller, code: str, what: str) -> Slot:
+async def slot(caps: Caps, caller: Caller, code: str, what: str) -> Releasable:
     """A per-account slot for a long request, or 429 `code` when all are taken."""
     try:
-        return caps.take(caller.account_id)
+        return await caps.claim(caller.account_id)
     except TooMany:
         raise ApiError.of(
             code,
@@ -90,12 +90,12 @@ async def still_authorized(ctx: ApiContext, caller: Caller) -> None:
 
 async def inbox_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
-    taken = slot(ctx.streams, caller, "too_many_streams", "event streams")
+    taken = await slot(ctx.streams, caller, "too_many_streams", "event streams")
     return event_stream(ctx, caller, ctx.events.subscribe_inbox(inbox.id), taken)
 
 
 async def account_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
-    taken = slot(ctx.streams, caller, "too_many_streams", "event streams")
+    taken = await slot(ctx.streams, caller, "too_many_streams", "event streams")
     return event_stream(ctx, caller, ctx.events.subscribe_account(caller.account_id), taken)
 
 
@@ -113,7 +113,7 @@ class ReleasingStream(StreamingResponse):
             self.finished()
 
 
-def event_stream(ctx: ApiContext, caller: Caller, subscription: Subscription, taken: Slot) -> Response:
+def event_stream(ctx: ApiContext, caller: Caller, subscription: Subscription, taken: Releasable) -> Response:
     keepalive = ctx.wait.keepalive
     recheck = min(keepalive, ctx.wait.key_recheck)
 

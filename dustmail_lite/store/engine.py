@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Itera
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, ClassVar, Protocol
 
+from ..limits import Caps, ConcurrencyCaps
 from ..ratelimit import LocalWindows, Windows
 from .errors import StoreError
 
@@ -115,6 +116,11 @@ class Engine:
         """Fixed-window request counters for `scope`; shared by every node where the
         engine can share them, else in this process's memory."""
         return LocalWindows()
+
+    def concurrency_caps(self, kind: str, limit: int) -> Caps:
+        """Per-account caps on open long requests of `kind`; shared by every node where the
+        engine can share them, else in this process's memory."""
+        return ConcurrencyCaps(limit)
 
     @asynccontextmanager
     async def exclusive(self, job: str) -> AsyncIterator[bool]:

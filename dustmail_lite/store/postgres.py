@@ -9,20 +9,22 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from ..limits import Caps
 from ..ratelimit import Windows
 from .base import OnCommitted, Store
 from .engine import Connection, Engine, Row
-from .errors import StoreUnavailable
+from .errors import StoreError, StoreUnavailable
 from .pgconn import DATABASE_ERRORS, PgConnection, pg_params, pg_sql, store_error
 from .rows import now_ms
 from .schema_postgres import MIGRATIONS
+from .slots import LEASE_MS, SharedCaps, renew_leases
 from .windows import SharedWindows
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ class PostgresDatabase(Engine):
         self._listener_task: asyncio.Task[None] | None = None
         self._notices: asyncio.Queue[list[str]] = asyncio.Queue()
         self._notice_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def location(self) -> str:
@@ -93,7 +96,14 @@ class PostgresDatabase(Engine):
         self._listener_task = asyncio.create_task(self._keep_listening(), name="store-listener")
         self._notice_task = asyncio.create_task(self._relay_notices(), name="store-notices")
 
+    def in_background(self, job: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(job)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def _close_connections(self) -> None:
+        if self._background:
+            await asyncio.wait(set(self._background), timeout=5)
         for task in (self._listener_task, self._notice_task):
             if task is not None:
                 task.cancel()
@@ -186,6 +196,13 @@ class PostgresDatabase(Engine):
     def window_counter(self, scope: str) -> Windows:
         return SharedWindows(self, scope)
 
+    def concurrency_caps(self, kind: str, limit: int) -> Caps:
+        return SharedCaps(self, kind, limit)
+
+    @staticmethod
+    def lock_key(name: str) -> int:
+        return advisory_key(name)
+
     @asynccontextmanager
     async def exclusive(self, job: str) -> AsyncIterator[bool]:
         pool = self._ready_pool()
@@ -215,9 +232,17 @@ class PostgresDatabase(Engine):
         self._listener = conn
 
     async def _keep_listening(self) -> None:
-        pinged = asyncio.get_running_loop().time()
+        """Keeps the LISTEN connection (and renews this node's leases on open requests)."""
+        loop = asyncio.get_running_loop()
+        pinged = renewed = loop.time()
         while True:
             await asyncio.sleep(LISTENER_RETRY)
+            if loop.time() - renewed >= LEASE_MS / 3000:
+                renewed = loop.time()
+                try:
+                    await renew_leases(self)
+                except StoreError as exc:
+                    log.warning("could not renew the leases of open requests: %s", exc)
             conn = self._listener
             if conn is not None and not conn.is_closed():
                 if asyncio.get_running_loop().time() - pinged < LISTENER_PING:

@@ -138,4 +138,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX rate_windows_expiry ON rate_windows(expires_at);
         """,
     ),
+    (
+        "pg_0002_long_requests",
+        """
+        CREATE TABLE long_requests (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            account_id BIGINT NOT NULL,
+            node TEXT NOT NULL,
+            expires_at BIGINT NOT NULL
+        );
+        CREATE INDEX long_requests_account ON long_requests(kind, account_id);
+        CREATE INDEX long_requests_node ON long_requests(node);
+        """,
+    ),
 ]
