@@ -134,6 +134,28 @@ def test_the_auth_failure_throttle_is_shared(two_nodes):
         assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_auth_failures", r.text
 
 
+def test_a_stream_cap_holds_across_nodes_and_its_slot_comes_back(tmp_path: Path):
+    url = pgcluster.shared_server().create_db()
+    a, b = (node(tmp_path / n, url, wait={"max_streams_per_account": 1}) for n in "ab")
+    start_together(a, b)
+    try:
+        key = a.cli("keys", "create", "--owner", "erin").strip()
+        with httpx.stream("GET", a.base + "/api/v1/events", headers=auth(key), timeout=30) as first:
+            assert first.status_code == 200
+            r = httpx.get(b.base + "/api/v1/events", headers=auth(key))
+            assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_streams", r.text
+
+        def b_stream_opens() -> bool:
+            with httpx.stream("GET", b.base + "/api/v1/events", headers=auth(key), timeout=30) as r:
+                return r.status_code == 200
+
+        wait_until(b_stream_opens, timeout=10, interval=0.1)  # A gave the slot back
+    finally:
+        for n in (a, b):
+            code = n.stop()
+            assert code == 0, n.log.read_text()
+
+
 class Sender:
     """SMTP load in threads: every message gets a unique subject; the subjects whose
     DATA was answered 250 are `acked`, temporary refusals are counted by code."""
@@ -203,6 +225,7 @@ def test_sigkill_node_a_under_smtp_load_loses_nothing_it_acknowledged(two_nodes)
     a.proc.send_signal(signal.SIGKILL)
     a.proc.wait(10)
     load.finish()
+    print(f"{len(load.acked)} messages acknowledged by node A before SIGKILL; {load.broken} sessions cut")
     stored = subjects(b.base, key, inboxes[0]["id"])
     missing = set(load.acked) - stored
     assert not missing, missing
@@ -237,6 +260,7 @@ def test_postgres_stopped_and_restarted_under_load(tmp_path: Path):
         missing = set(load.acked) - stored
         assert not missing, missing
         assert set(k for k in load.refusals) <= {451}, load.refusals
+        print(f"{len(load.acked)} acknowledged, refusals {load.refusals} while PostgreSQL was down")
         assert n.stop() == 0
     finally:
         cluster.destroy()
