@@ -100,6 +100,9 @@ class Engine:
         """Called in the transaction that stores new emails: a multi-node engine tells the
         other nodes here (so they hear of it exactly when it commits)."""
 
+    async def _forget_expired(self, now: int) -> None:
+        """Called by the purge: drop the engine's own lapsed rows (shared counters)."""
+
     async def _after_bulk_load(self, conn: Connection) -> None:
         """After rows were inserted with their own keys (`storage copy`): let generated
         keys continue after them."""

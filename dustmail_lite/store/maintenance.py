@@ -54,6 +54,7 @@ class MaintenanceQueries(Engine):
             await asyncio.sleep(0)  # let deliveries and API writes take the lock between batches
         async with self._transaction() as conn:
             await conn.execute("DELETE FROM address_quarantine WHERE until <= ?", (now,))
+        await self._forget_expired(now)
         if inboxes:
             for _ in range(100):  # up to ~800 MB back to the file system per purge, in slices
                 if not await self.vacuum_free_pages():

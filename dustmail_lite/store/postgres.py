@@ -40,6 +40,14 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"dustmail-lite:{name}".encode()).digest()[:8], "big", signed=True)
 
 
+async def end_transaction(conn: asyncpg.Connection) -> None:
+    """What a connection given back to a pool needs: no open transaction. (asyncpg's default
+    reset costs a round trip per statement; the store leaves no other session state, and
+    releases its advisory locks where it takes them.)"""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 def redacted(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
@@ -67,6 +75,7 @@ class PostgresDatabase(Engine):
         self.connect_timeout = connect_timeout
         self.node_id = uuid.uuid4().hex  # tells this node's notices from the others'
         self._pool: asyncpg.Pool | None = None
+        self._relaxed_pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
         self._listener_task: asyncio.Task[None] | None = None
         self._notices: asyncio.Queue[list[str]] = asyncio.Queue()
@@ -85,6 +94,18 @@ class PostgresDatabase(Engine):
                 max_size=self.pool_size,
                 command_timeout=self.command_timeout,
                 timeout=self.connect_timeout,
+                reset=end_transaction,
+            )
+            # Counters (rate windows, open-request slots) need not survive a crash of the
+            # database: their commits skip the wait for the WAL flush.
+            self._relaxed_pool = await asyncpg.create_pool(
+                self.url,
+                min_size=1,
+                max_size=max(2, self.pool_size // 2),
+                command_timeout=self.command_timeout,
+                timeout=self.connect_timeout,
+                reset=end_transaction,
+                server_settings={"synchronous_commit": "off"},
             )
             await self._migrate()
             if not self._wants_notices():
@@ -115,9 +136,10 @@ class PostgresDatabase(Engine):
         if self._listener is not None:
             self._listener.terminate()
             self._listener = None
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        for pool in (self._pool, self._relaxed_pool):
+            if pool is not None:
+                await pool.close()
+        self._pool = self._relaxed_pool = None
 
     async def _migrate(self) -> None:
         assert self._pool is not None
@@ -149,6 +171,16 @@ class PostgresDatabase(Engine):
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         try:
             return list(await self._ready_pool().fetch(pg_sql(sql), *pg_params(params)))
+        except DATABASE_ERRORS as exc:
+            raise store_error(exc) from exc
+
+    async def _counter_one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """One statement on a counter (its own transaction, committed without a flush wait)."""
+        pool = self._relaxed_pool
+        if pool is None:
+            raise StoreUnavailable("store is not open")
+        try:
+            return await pool.fetchrow(pg_sql(sql), *pg_params(params))
         except DATABASE_ERRORS as exc:
             raise store_error(exc) from exc
 
@@ -185,6 +217,11 @@ class PostgresDatabase(Engine):
         for start in range(0, len(email_ids), IDS_PER_NOTICE):
             payload = json.dumps({"node": self.node_id, "ids": email_ids[start : start + IDS_PER_NOTICE]})
             await conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, payload))
+
+    async def _forget_expired(self, now: int) -> None:
+        async with self._transaction() as conn:
+            await conn.execute("DELETE FROM rate_windows WHERE expires_at <= ?", (now,))
+            await conn.execute("DELETE FROM long_requests WHERE expires_at <= ?", (now,))
 
     async def _after_bulk_load(self, conn: Connection) -> None:
         for table, column in (("accounts", "id"), ("inboxes", "pk"), ("emails", "seq")):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .engine import Engine
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .postgres import PostgresDatabase
 
 # One statement: a new window, the next hit in a live one, or a fresh window over an
 # expired one (the SET expressions all read the row as it was).
@@ -19,14 +22,16 @@ _HIT = (
 
 
 class SharedWindows:
-    def __init__(self, engine: Engine, scope: str) -> None:
+    def __init__(self, engine: PostgresDatabase, scope: str) -> None:
         self.engine = engine
         self.scope = scope
 
     async def hit(self, key: object, window_seconds: float) -> tuple[int, float]:
         now = self.engine.now()
         # One statement in its own implicit transaction: one round trip.
-        row = await self.engine._one(_HIT, (self.scope, str(key), now, now + int(window_seconds * 1000)))
+        row = await self.engine._counter_one(
+            _HIT, (self.scope, str(key), now, now + int(window_seconds * 1000))
+        )
         assert row is not None
         return int(row["used"]), max(0.0, (row["expires_at"] - now) / 1000)
 
@@ -36,8 +41,3 @@ class SharedWindows:
             (self.scope, str(key), self.engine.now()),
         )
         return int(row["used"]) if row else 0
-
-
-async def forget_expired_windows(engine: Engine, now: int) -> None:
-    async with engine._transaction() as conn:
-        await conn.execute("DELETE FROM rate_windows WHERE expires_at <= ?", (now,))
