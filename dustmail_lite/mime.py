@@ -19,7 +19,7 @@ from email import policy
 from email.message import Message
 from typing import Any
 
-from .extract import extract_codes, extract_links, html_to_text
+from .extraction import extract, html_to_text
 from .store import NewEmail
 
 MAX_HEADER_VALUE = 8192  # characters kept per header value in the JSON
@@ -220,10 +220,15 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
     except (RecursionError, Exception):
         details["parse_error"] = "malformed MIME body; best-effort fields"
     details["attachments"] = attachments
+    try:
+        extraction = extract(subject, text, html)
+        details.update(extraction.as_details())
+        if not text and html:
+            text = extraction.html_text
+    except Exception:  # a fault in extraction must never cost the message
+        details["extraction_error"] = "codes and links could not be extracted"
     if not text and html:
         text = html_to_text(html)
-    details["links"] = extract_links(text, html)
-    details["codes"] = extract_codes(subject, text)
     return NewEmail(mail_from, subject, text, html, len(raw), raw, details)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from dnsserver import DnsServer
 from helpers import require_tool
+from webui import axe_source, axe_violations  # noqa: F401 (axe_source is a fixture)
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).parent / "screenshots"
@@ -244,3 +245,26 @@ def test_dashboard_can_be_moved_or_turned_off(make_live, make_harness):
     off = make_harness(web={"enabled": False})
     assert off.http.get("/").status_code == 404
     assert off.http.get("/api/v1/health").status_code == 200
+
+
+def test_email_view_explains_its_code(live, page_for, axe_source):  # noqa: F811
+    page = page_for(live)
+    key = live.key("carol")
+    inbox = live.create_inbox(key)
+    live.send(inbox["email"], subject="Tu clave de acceso",
+              body="Tu clave de acceso es 4821.\nOperación del 14/03/2026. Atención al cliente: 900 123 456")
+    sign_in(page, key)
+    page.goto(f"/#/inbox/{inbox['id']}")
+    page.wait_for_selector("#email-list li")
+    page.click("#email-list li")
+    page.wait_for_selector(".chip.code")
+    assert page.inner_text(".chip.code .value") == "4821"
+    assert not page.is_visible("#why li")  # closed until asked
+    page.click("#why summary")
+    page.wait_for_selector("#why li.why-code")
+    why = page.inner_text("#why")
+    assert "Why this code?" in why and "4821" in why and "clave" in why
+    assert "left out: date" in why and "left out: phone number" in why
+    shot(page, "5-why-this-code")
+    assert axe_violations(page, axe_source) == []  # the disclosure open, light scheme
+    assert page.console_errors == []

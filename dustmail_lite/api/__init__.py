@@ -1,7 +1,8 @@
 """The DustMail JSON API under /api/v1.
 
 - `routes`: the route table (`OPERATIONS`); `routing`: `Operation`, `bind`, replies, body decoding
-- `inboxes`, `emails`, `events` (wait and streams), `domains`, `meta` (health, openapi): the handlers
+- `inboxes`, `emails`, `events` (wait and streams), `domains`, `extract` (the dry run), `meta` (health,
+  openapi): the handlers
 - `auth`: the caller, key checks, throttles; `errors`: every error code, the one envelope, the handlers
 - `models`: the wire format as msgspec Structs; `openapi`: the document generated from both
 """
@@ -40,6 +41,7 @@ def build_api(
         limits=Limits.from_config(config),
         http=config.http,
         wait=config.wait,
+        max_message_size=config.smtp.max_message_size,
         openapi=openapi_document(config, OPERATIONS),
         quotas=quotas,
         # Shared by every node when the store's database is (PostgreSQL), else in memory.

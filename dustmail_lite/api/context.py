@@ -26,6 +26,7 @@ class ApiContext:
     limits: Limits
     http: HttpConfig
     wait: WaitConfig
+    max_message_size: int  # SMTP's limit, which the dry run's body shares
     openapi: dict[str, Any]  # the generated document, served as is
     quotas: Quotas
     streams: Caps  # open event streams per account

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -139,6 +139,56 @@ class Attachment(Model, kw_only=True):
     download_url: str
 
 
+Source = Literal["subject", "text", "html"]
+Confidence = Annotated[float, Meta(ge=0, le=1)]
+
+
+class CodeDetail(Model, kw_only=True):
+    """One candidate code, best first (the order of `codes`), and why it ranks there."""
+
+    value: str
+    confidence: Confidence
+    source: Source
+    context: Annotated[str, Meta(description="the words around it")]
+    cues: Annotated[list[str], Meta(description="cue words found near it")]
+    reasons: list[str]
+
+
+class RejectedCode(Model, kw_only=True):
+    """A number near a cue word that was left out: date, time, price, phone number, order
+    number, year, postcode, discount code..."""
+
+    value: str
+    source: Source
+    context: str
+    decoy: str
+
+
+LinkKind = Literal["verification", "unsubscribe", "tracking", "asset", "other"]
+
+
+class LinkDetail(Model, kw_only=True):
+    """One link, best first (the order of `links`; the best 50)."""
+
+    url: Annotated[str, Meta(description="what to open: a tracking redirect's own target, else href")]
+    href: Annotated[str, Meta(description="the link as written in the mail")]
+    text: Annotated[str, Meta(description="its visible text, or the words before it in plain text")]
+    kind: LinkKind
+    confidence: Confidence
+    source: Literal["text", "html"]
+    reasons: list[str]
+
+
+class Extracted(Model, kw_only=True):
+    """Codes and links, best first, with the reasons."""
+
+    links: list[str]
+    codes: list[str]
+    code_details: list[CodeDetail]
+    link_details: list[LinkDetail]
+    rejected_codes: list[RejectedCode]
+
+
 class EmailDetail(Email, kw_only=True):
     inbox_id: Uuid
     to: list[str]
@@ -148,6 +198,9 @@ class EmailDetail(Email, kw_only=True):
     attachments: list[Attachment]
     links: list[str]
     codes: list[str]
+    code_details: list[CodeDetail]
+    link_details: list[LinkDetail]
+    rejected_codes: list[RejectedCode]
     raw_url: str
     html_url: str
     parse_error: str | UnsetType = UNSET
@@ -175,6 +228,33 @@ _EMAIL_ROWS = Meta(
         }
     }
 )
+
+
+class DryRunAttachment(Model, kw_only=True):
+    id: str
+    filename: str
+    content_type: str
+    size: int
+
+
+class DryRun(Model, kw_only=True):
+    """What a raw message would get as an email; nothing is stored."""
+
+    from_: str = msgspec.field(name="from")
+    subject: str
+    text: str
+    html: str
+    to: list[str]
+    cc: list[str]
+    headers: list[Header]
+    size: int
+    attachments: list[DryRunAttachment]
+    links: list[str]
+    codes: list[str]
+    code_details: list[CodeDetail]
+    link_details: list[LinkDetail]
+    rejected_codes: list[RejectedCode]
+    parse_error: str | UnsetType = UNSET
 
 
 class InboxView(Model, kw_only=True):

@@ -100,6 +100,11 @@ def _operation(op: Operation, config: Config, schema_of: dict[str, Any]) -> dict
             "required": op.body_required,
             "content": {"application/json": {"schema": schema_of[_key(op.body)]}},
         }
+    elif op.body_media is not None:
+        doc["requestBody"] = {
+            "required": op.body_required,
+            "content": {op.body_media: {"schema": {"type": "string"}}},
+        }
     doc["responses"] = {str(op.status): _success(op, schema_of), **_errors(op)}
     return doc
 

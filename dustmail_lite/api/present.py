@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from msgspec import UNSET, UnsetType
 from starlette.requests import Request
 
-from .. import store
+from .. import dryrun, store
 from ..quota import Usage
 from .errors import ApiError
 from .models import (
@@ -15,6 +16,7 @@ from .models import (
     Email,
     EmailDetail,
     EmailPreview,
+    Extracted,
     Header,
     Inbox,
     InboxWithCount,
@@ -107,12 +109,18 @@ def email_detail(email: store.Email, request: Request) -> EmailDetail:
         headers=[Header(name=h["name"], value=h["value"]) for h in details.get("headers", [])],
         size=email.size,
         attachments=attachments,
-        links=details.get("links", []),
-        codes=details.get("codes", []),
+        **extracted(details),
         raw_url=url(f"{base}/raw"),
         html_url=url(f"{base}/html"),
         **extra,
     )
+
+
+def extracted(details: dict[str, Any]) -> dict[str, Any]:
+    """The extraction fields of an email's stored details as wire models (empty lists for mail
+    stored before they existed)."""
+    found = msgspec.convert(dryrun.extraction_json(details), Extracted)
+    return {f: getattr(found, f) for f in found.__struct_fields__}
 
 
 async def inbox_of(st: store.Store, request: Request, account_id: int) -> store.Inbox:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import domains, emails, events, inboxes
+from . import domains, emails, events, extract, inboxes
 from .meta import health, openapi
 from .routing import Operation
 
@@ -15,5 +15,6 @@ OPERATIONS: list[Operation] = [
     *inboxes.OPERATIONS,
     *events.OPERATIONS,
     *emails.OPERATIONS,
+    *extract.OPERATIONS,
     *domains.OPERATIONS,
 ]

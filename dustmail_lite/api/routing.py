@@ -53,6 +53,7 @@ class Operation:
     media_type: str = "application/json"
     body: type[msgspec.Struct] | None = None
     body_required: bool = False
+    body_media: str | None = None  # a request body read as raw bytes of this type (not JSON)
     params: tuple[Param, ...] = ()
     errors: tuple[str, ...] = ()  # codes of errors.ERRORS besides those every keyed call can get
     capability: str | None = None  # a PlanConfig flag the caller's plan must have

@@ -781,7 +781,26 @@ function renderExtracted(email) {
       el("a", { class: "value", href: link, target: "_blank", rel: "noopener noreferrer", title: link }, link),
       copyButton(link, "link")));
   }
-  $("extracted").replaceChildren(...chips);
+  const why = whyDisclosure(email);
+  $("extracted").replaceChildren(...chips, ...(why ? [why] : []));
+}
+
+// "Why this code?": the reasons the server gives for its top picks, and the numbers it left out.
+function whyDisclosure(email) {
+  const codes = email.code_details || [], rejected = email.rejected_codes || [];
+  const links = (email.link_details || []).filter((l) => l.kind === "verification").slice(0, 3);
+  if (!codes.length && !rejected.length && !links.length) return null;
+  const percent = (x) => `${Math.round(x * 100)}%`;
+  const items = [
+    ...codes.map((c) => el("li", { class: "why-code" }, el("code", {}, c.value),
+      ` ${percent(c.confidence)}, from the ${c.source}: ${c.reasons.join("; ")}`,
+      el("div", { class: "muted small" }, `“…${c.context}…”`))),
+    ...links.map((l) => el("li", { class: "why-link" }, el("code", {}, l.text || l.url),
+      ` verification link, ${percent(l.confidence)}: ${l.reasons.join("; ")}`)),
+    ...rejected.map((r) => el("li", { class: "why-rejected muted" }, el("s", {}, r.value), ` left out: ${r.decoy}`)),
+  ];
+  return el("details", { class: "why", id: "why" }, el("summary", {}, codes.length ? "Why this code?" : "Why these picks?"),
+    el("ul", {}, ...items));
 }
 
 function showHtml(page, remote) {

@@ -1,0 +1,238 @@
+"""Links with a kind and a rank: the verification link first, tracking redirects unwrapped.
+
+Kinds: `verification` (confirm, verify, activate, magic sign-in, reset), `unsubscribe`,
+`tracking` (a redirect whose target is not in the URL), `asset` (logos, images, social
+icons), `other`. A redirect from a click-tracking service that carries its target in a query
+parameter is unwrapped, but only to an absolute http(s) URL written in that parameter: no
+domain is ever made up or rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from . import cues
+from .html import Anchor
+from .wordlists import WordList, lower_same_length
+
+MAX_LINKS = 200  # links kept, best first
+MAX_EXAMINED = 1000  # links classified, so a verification link after 200 others still ranks first
+_URL_RE = re.compile(r"https?://[^\s<>\"'`\]\[{}|\\^]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)>'\""
+_VERIFY_WORDS = WordList(cues.VERIFY_LINK_WORDS)
+_UNSUBSCRIBE_WORDS = WordList(cues.UNSUBSCRIBE_WORDS)
+# fmt: off
+_TRACKING_HOST_LABELS = {
+    "click", "clicks", "track", "tracking", "trk", "ct", "link", "links", "email", "url", "redirect",
+    "list-manage", "mandrillapp", "sendgrid", "mailgun", "mailchi", "awstrack", "safelinks", "urldefense",
+    "hubspotlinks", "clicktime", "r", "go", "t", "e",
+}
+# fmt: on
+_TRACKING_PATH_RE = re.compile(
+    r"^/(?:ls/click|wf/click|wf/open|c/|r/|t/|l/|e3t/|ss/c/|track/click|track|click|redirect|url|out|away)",
+    re.IGNORECASE,
+)
+_TOKEN_SPLIT_RE = re.compile(r"[/=&#?._~+-]")
+_KIND_ORDER = {"verification": 0, "other": 1, "tracking": 2, "asset": 3, "unsubscribe": 4}
+
+
+@dataclass
+class LinkCandidate:
+    url: str  # what to open: the target of an unwrapped redirect, else the link itself
+    href: str  # the link as written in the mail
+    text: str  # the visible text of the anchor, or the words before a URL in plain text
+    source: str  # "html" or "text"
+    position: int
+    kind: str = "other"
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        if self.kind == "verification":
+            confidence = min(0.99, max(0.3, self.score / 100))
+        else:
+            confidence = {"other": 0.1, "tracking": 0.05}.get(self.kind, 0.0)
+        return {
+            "url": self.url,
+            "href": self.href,
+            "text": self.text,
+            "kind": self.kind,
+            "confidence": round(confidence, 2),
+            "source": self.source,
+            "reasons": self.reasons,
+        }
+
+
+_ABSOLUTE_RE = re.compile(r"^https?://[^/\s]", re.IGNORECASE)
+_REDIRECT_PARAM_RE = re.compile(
+    r"(?:^|&)(?:" + "|".join(cues.REDIRECT_PARAMS) + r")=(https?(?::|%3a)[^&]*)", re.IGNORECASE
+)
+_SPACE_RE = re.compile(r"\s")
+_HAS_TARGET_RE = re.compile(r"=(?:https?(?::|%3a)|http)", re.IGNORECASE)
+
+
+def absolute_http(url: str) -> str | None:
+    """The URL if it is absolute http(s). (Entities in an href are already decoded by the parser.)"""
+    url = url.strip()
+    return url if _ABSOLUTE_RE.match(url) else None
+
+
+def _split(url: str) -> tuple[str, str, str, str]:
+    """(host, path, query, fragment) of an absolute URL; host lower-cased without user or port."""
+    rest = url.partition("://")[2]
+    rest, _, fragment = rest.partition("#")
+    rest, _, query = rest.partition("?")
+    netloc, slash, path = rest.partition("/")
+    host = netloc.rpartition("@")[2].partition(":")[0].lower()
+    return host, slash + path, query, fragment
+
+
+def is_tracking(url: str) -> bool:
+    host, path, _, _ = _split(url)
+    labels = host.split(".")
+    return (
+        any(label in _TRACKING_HOST_LABELS for label in labels[:-2])
+        or bool(_TRACKING_PATH_RE.match(path))
+        or host.endswith("sendgrid.net")
+    )
+
+
+def unwrap(url: str) -> str:
+    """The http(s) target a click-tracking redirect carries in a query parameter, else the URL."""
+    for _ in range(3):  # a redirect inside a redirect
+        if not _HAS_TARGET_RE.search(url):
+            break
+        query = url.partition("?")[2].partition("#")[0]
+        target = None
+        for match in _REDIRECT_PARAM_RE.finditer(query):
+            candidate = unquote(match.group(1).replace("+", " ")).strip()
+            if _ABSOLUTE_RE.match(candidate) and not _SPACE_RE.search(candidate):
+                target = candidate
+                break
+        if target is None or not is_tracking(url):
+            break
+        url = target
+    return url
+
+
+def _has_token(url: str) -> bool:
+    """Whether the URL carries something like a one-time token (not a plain page address)."""
+    _, path, query, fragment = _split(url)
+    pieces = [p for p in path.split("/") if p]
+    for name, value in parse_qsl(query):
+        if not name.lower().startswith("utm_"):
+            pieces.append(value)
+    pieces.append(fragment)
+    for piece in pieces:
+        for chunk in _TOKEN_SPLIT_RE.split(piece):
+            if len(chunk) < 6:
+                continue
+            digits = any(c.isdigit() for c in chunk)
+            letters = any(c.isalpha() for c in chunk)
+            mixed_case = any(c.islower() for c in chunk) and any(c.isupper() for c in chunk)
+            if (digits and letters) or mixed_case or len(chunk) >= 20:
+                return True
+    return False
+
+
+def _classify(link: LinkCandidate, image_only: bool) -> None:
+    text = lower_same_length(link.text)
+    url = link.url
+    lowered_url = url.lower()
+    if link.url != link.href:
+        link.reasons.append("tracking redirect unwrapped to its target")
+    if _UNSUBSCRIBE_WORDS.search(text) or cues.UNSUBSCRIBE_URL_RE.search(lowered_url):
+        link.kind = "unsubscribe"
+        link.reasons.append("unsubscribe words in the text or address")
+        return
+    text_cues = [w for _, _, w in _VERIFY_WORDS.finditer(text)] if _VERIFY_WORDS.search(text) else []
+    _, path, query, fragment = _split(lowered_url)
+    url_cue = cues.VERIFY_URL_WORDS.search(f"{path}?{query}#{fragment}")
+    if (text_cues or url_cue) and _has_token(url):
+        link.kind = "verification"
+        link.score = (
+            45.0
+            + (30.0 if text_cues else 0.0)
+            + (20.0 if url_cue else 0.0)
+            + (5.0 if link.source == "html" else 0.0)
+        )
+        if text_cues:
+            link.reasons.append("verification words in its text: " + ", ".join(dict.fromkeys(text_cues)))
+        if url_cue:
+            link.reasons.append(f"verification word in the address: '{url_cue.group(0)}'")
+        link.reasons.append("carries a token")
+        if link.url == link.href and is_tracking(link.href):
+            link.reasons.append("a tracking redirect whose target is not in the URL: opened as is")
+        return
+    if image_only or cues.ASSET_EXT_RE.search(path):
+        link.kind = "asset"
+        link.reasons.append("an image or a file, not a page to act on")
+        return
+    if link.url == link.href and is_tracking(link.href):
+        link.kind = "tracking"
+        link.reasons.append("a click-tracking redirect")
+        return
+    if text_cues or url_cue:
+        link.reasons.append("verification words but no token: a plain page")
+    link.kind = "other"
+
+
+def _context_before(text: str, start: int) -> str:
+    """The words before a URL in plain text: its line, or the line above when the URL starts one."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start]
+    previous_url = list(_URL_RE.finditer(before))
+    if previous_url:
+        before = before[previous_url[-1].end() :]
+    if not before.strip() and line_start > 0:
+        above_start = text.rfind("\n", 0, line_start - 1) + 1
+        before = text[above_start : line_start - 1]
+        if not before.strip() and above_start > 0:
+            before = text[text.rfind("\n", 0, above_start - 1) + 1 : above_start - 1]
+    return " ".join(before.split())[-120:]
+
+
+def find_links(text: str, anchors: list[Anchor], limit: int = MAX_LINKS) -> list[LinkCandidate]:
+    by_url: dict[str, LinkCandidate] = {}
+    position = 0
+    seen_hrefs: set[tuple[str, str]] = set()
+    for anchor in anchors:
+        if (anchor.href, anchor.text) in seen_hrefs:
+            continue  # the same link again (a logo and a button to one page): nothing new
+        seen_hrefs.add((anchor.href, anchor.text))
+        href = absolute_http(anchor.href)
+        if href is None:
+            continue
+        position += 1
+        link = LinkCandidate(unwrap(href), href, anchor.text, "html", position)
+        _classify(link, anchor.image_only)
+        _merge(by_url, link)
+        if position >= MAX_EXAMINED:
+            break
+    for match in _URL_RE.finditer(text or ""):
+        if position >= 2 * MAX_EXAMINED:
+            break
+        href = match.group(0).rstrip(_TRAILING)
+        if match.group(0)[len(href) :].startswith(")") and "(" in href:
+            href += ")"  # a ")" that opened inside the URL stays (Wikipedia-style links)
+        position += 1
+        link = LinkCandidate(unwrap(href), href, _context_before(text, match.start()), "text", position)
+        _classify(link, False)
+        _merge(by_url, link)
+    ranked = list(by_url.values())
+    ranked.sort(key=lambda link: (_KIND_ORDER[link.kind], -link.score, link.position))
+    return ranked[:limit]
+
+
+def _merge(by_url: dict[str, LinkCandidate], link: LinkCandidate) -> None:
+    kept = by_url.get(link.url)
+    if kept is None:
+        by_url[link.url] = link
+    elif _KIND_ORDER[link.kind] < _KIND_ORDER[kept.kind] or (
+        link.kind == kept.kind and link.score > kept.score
+    ):
+        link.position = kept.position
+        by_url[link.url] = link
