@@ -9,7 +9,7 @@ from __future__ import annotations
 import collections
 import ipaddress
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol, Self
 
 from .config import Config, ConfigError
@@ -51,6 +51,10 @@ class Releasable(Protocol):
 
     def __exit__(self, *exc: object) -> None: ...
 
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
 
 class ConcurrencyCaps:
     """How many of one kind of long request (streams, waits) each account has open."""
@@ -82,10 +86,15 @@ class Slot:
     """One taken slot; giving it back twice is harmless."""
 
     def __init__(
-        self, caps: ConcurrencyCaps | None, account_id: int, release: Callable[[], None] | None = None
+        self,
+        caps: ConcurrencyCaps | None,
+        account_id: int,
+        release: Callable[[], None] | None = None,
+        release_async: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.caps, self.account_id, self.returned = caps, account_id, False
         self._release = release
+        self._release_async = release_async  # `async with`: back before the block's caller goes on
 
     def __call__(self) -> None:
         if not self.returned:
@@ -100,6 +109,18 @@ class Slot:
 
     def __exit__(self, *exc: object) -> None:
         self()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.returned:
+            return
+        if self._release_async is None:
+            self()
+            return
+        self.returned = True
+        await self._release_async()
 
 
 def is_loopback_host(host: str) -> bool:

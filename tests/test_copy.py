@@ -3,6 +3,7 @@ with identical API answers; a non-empty target refused unless --force."""
 
 from __future__ import annotations
 
+import json
 from email.message import EmailMessage
 
 import pytest
@@ -48,7 +49,9 @@ def populate(h) -> tuple[str, dict]:
     a quarantined address; returns a Premium key and the ids to read back."""
     premium, free = h.key("fam", "premium"), h.key("solo")
     revoked = h.key("solo")
-    h.env.cli("keys", "revoke", revoked)
+    listed = json.loads(h.env.cli("keys", "list", "--json").stdout)
+    [revoked_id] = [k["id"] for k in listed if revoked.startswith(k["prefix"].rstrip("."))]
+    h.env.cli("keys", "revoke", revoked_id)
     h.env.cli("domains", "add", "brand.example", "--owner", "fam")
     inbox = h.create_inbox(premium, username="copyme")
     other = h.create_inbox(free)

@@ -38,19 +38,18 @@ async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     deadline = loop.time() + timeout
     recheck = ctx.wait.key_recheck
     # Subscribe before looking, so a delivery between the two cannot be missed.
-    with (
-        await slot(ctx.waits, caller, "too_many_waits", "waits"),
-        ctx.events.subscribe_inbox(inbox.id) as subscription,
-    ):
-        email = await ctx.store.email_after(inbox, after_seq)
-        while email is None:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            if await subscription.get(min(remaining, recheck)) is None:
-                await still_authorized(ctx, caller)
-                continue
+    # The slot is given back (on every node, when shared) before the answer goes out.
+    async with await slot(ctx.waits, caller, "too_many_waits", "waits"):
+        with ctx.events.subscribe_inbox(inbox.id) as subscription:
             email = await ctx.store.email_after(inbox, after_seq)
+            while email is None:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                if await subscription.get(min(remaining, recheck)) is None:
+                    await still_authorized(ctx, caller)
+                    continue
+                email = await ctx.store.email_after(inbox, after_seq)
     if email is None:
         return ok(caller, None, WaitMeta(rate_limit=caller.rate_limit, timed_out=True, timeout=timeout))
     return ok(caller, email_detail(email, request), WaitMeta(rate_limit=caller.rate_limit, timed_out=False))

@@ -51,7 +51,12 @@ class SharedCaps:
                 (slot_id, self.kind, account_id, engine.node_id, now + LEASE_MS),
             )
         self.open[account_id] += 1
-        return Slot(None, account_id, lambda: self._release(account_id, slot_id))
+        return Slot(
+            None,
+            account_id,
+            release=lambda: self._release(account_id, slot_id),
+            release_async=lambda: self._forget(account_id, slot_id),
+        )
 
     def _release(self, account_id: int, slot_id: str) -> None:
         # Called where no await is possible (a response's end); the store waits for it on close.
