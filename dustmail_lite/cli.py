@@ -23,6 +23,7 @@ from .limits import check_open_mail_drop
 from .plans import DomainStatus
 from .store import PLANS, Store, StoreError, open_target
 from .store.copy import copy_store
+from .tls import Certificates, TlsError
 
 
 def _config(ctx: click.Context) -> Config:
@@ -127,6 +128,10 @@ def serve(ctx: click.Context, log_level: str) -> None:
                 f"cannot listen on {host}:{port} for {what}: {problem}. Stop the other server or set "
                 f"[{section}] port in a config file (--config)."
             )
+    try:
+        Certificates(config.smtp.tls_cert, config.smtp.tls_key).load()
+    except TlsError as exc:
+        raise click.ClickException(f"[smtp] tls_cert/tls_key: {exc}") from None
     info(
         f"dustmail-lite {__version__}: HTTP on http://{config.http.host}:{config.http.port}, "
         f"SMTP on {config.smtp.host}:{config.smtp.port}, config {config.source}"

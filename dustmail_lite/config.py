@@ -200,6 +200,13 @@ class SmtpConfig:
     catch_all_max_per_client: int = setting(
         100, INT, "inboxes catch-all creates per client address (IPv6: per /64) per hour; 450 past it", 1
     )
+    tls_cert: str = setting(
+        "", STR, "PEM certificate chain for STARTTLS (e.g. Let's Encrypt fullchain.pem); empty = no STARTTLS"
+    )
+    tls_key: str = setting("", STR, "PEM private key of tls_cert; both are reloaded on SIGHUP")
+    subaddress_separator: str = setting(
+        "+", STR, "name+tag@domain delivers to name@domain with the tag; empty = no sub-addressing"
+    )
 
 
 @dataclass(frozen=True)
@@ -368,6 +375,13 @@ def _validate(config: Config) -> None:
     url = config.storage.url
     if url and not url.startswith(("postgresql://", "postgres://")):
         raise ConfigError(f"{source}: 'storage.url' must be a postgresql:// URL, got {url.split(':')[0]!r}")
+    if bool(config.smtp.tls_cert) != bool(config.smtp.tls_key):
+        raise ConfigError(f"{source}: 'smtp.tls_cert' and 'smtp.tls_key' must be set together")
+    if len(config.smtp.subaddress_separator) > 1 or config.smtp.subaddress_separator in ("@", " ", '"'):
+        raise ConfigError(
+            f"{source}: 'smtp.subaddress_separator' must be one character other than '@', space"
+            f" or '\"', or empty, got {config.smtp.subaddress_separator!r}"
+        )
     prefix = config.web.prefix
     if not prefix.startswith("/"):
         raise ConfigError(f"{source}: 'web.prefix' must start with '/', got {prefix!r}")

@@ -2,16 +2,31 @@
 
 Parsing never raises: a message the standard `email` package cannot handle
 (or that is past the part/depth limits) is kept with its raw bytes and
-whatever fields could be read. `check_limits` is the cheap pre-parse test the
-SMTP layer uses to refuse abusive messages outright.
+whatever fields could be read, and one bad part never hides the others.
+`check_limits` is the cheap pre-parse test the SMTP layer uses to refuse
+abusive messages outright.
+
+What the API shows, part by part (the walk is depth first, in message order):
+- text/plain and text/html parts are the body unless their disposition is
+  `attachment` (a filename alone does not make an attachment); several of them
+  are joined in order (Apple Mail's text, image, text).
+- an attached message (message/*, text/rfc822-headers) is one attachment, never
+  walked into: its text is not the outer body, and it downloads as `.eml`.
+- every other leaf is an attachment.
+Headers written in raw 8-bit (no RFC 2047) are read as UTF-8, else latin-1.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email
-import email.header
+import email.generator
 import email.parser
+import email.quoprimime
 import email.utils
+import io
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,25 +92,109 @@ def clean(text: Any) -> str:
     return str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def decode_header_value(value: Any) -> str:
-    """RFC 2047 decoding that never raises."""
+def utf8_or_latin1(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _decode_8bit(value: Any) -> str:
+    """A raw header value as the parser keeps it (8-bit bytes as surrogate escapes) -> text."""
     if value is None:
         return ""
-    if isinstance(value, email.header.Header):
-        value = str(value)
-    text = clean(value)
-    if "=?" not in text:
-        return " ".join(text.split())[:MAX_HEADER_VALUE]  # nothing encoded: the common case
+    if not isinstance(value, str):
+        return clean(value)
+    if value.isascii():
+        return value
     try:
-        decoded = str(email.header.make_header(email.header.decode_header(text)))
-    except Exception:
-        decoded = text
-    return clean(" ".join(decoded.split()))[:MAX_HEADER_VALUE]
+        return utf8_or_latin1(value.encode("ascii", "surrogateescape"))
+    except UnicodeEncodeError:  # real text already
+        return clean(value)
+
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"[ \t\r\n]*")
+
+
+def _word_bytes(encoding: str, payload: str) -> bytes:
+    if encoding in "bB":
+        return base64.b64decode(payload + "=" * (-len(payload) % 4))
+    return email.quoprimime.header_decode(payload).encode("latin-1")
+
+
+def _decode_charset(data: bytes, charset: str) -> str:
+    try:
+        return data.decode(charset, "replace")
+    except LookupError:
+        return utf8_or_latin1(data)
+
+
+def decode_encoded_words(text: str) -> str:
+    """RFC 2047: adjacent encoded words in one charset are decoded together (senders split
+    multi-byte characters across words), the space between them dropped; bad words kept."""
+    out: list[str] = []
+    run_charset: str | None = None  # the current run of adjacent words in one charset
+    run: list[bytes] = []
+    position = 0
+    for match in _ENCODED_WORD.finditer(text):
+        between = text[position : match.start()]
+        charset, encoding, payload = match.groups()
+        charset = charset.split("*")[0].lower()
+        try:
+            data: bytes | None = _word_bytes(encoding, payload)
+        except (binascii.Error, ValueError, UnicodeError):
+            data = None
+        adjacent = run_charset is not None and _BETWEEN_WORDS.fullmatch(between) is not None
+        if adjacent and data is not None and run_charset == charset:
+            run.append(data)
+        else:
+            if run_charset is not None:
+                out.append(_decode_charset(b"".join(run), run_charset))
+                run_charset, run = None, []
+            if not adjacent:
+                out.append(between)
+            if data is None:
+                out.append(match.group(0))
+            else:
+                run_charset, run = charset, [data]
+        position = match.end()
+    if run_charset is not None:
+        out.append(_decode_charset(b"".join(run), run_charset))
+    out.append(text[position:])
+    return "".join(out)
+
+
+def decode_header_value(value: Any) -> str:
+    """A header value as text: raw 8-bit read as UTF-8 (else latin-1), RFC 2047 decoded,
+    unfolded; never raises."""
+    text = _decode_8bit(value)
+    if "=?" in text:
+        try:
+            text = decode_encoded_words(text)
+        except Exception:
+            pass
+    return clean(" ".join(text.split()))[:MAX_HEADER_VALUE]
+
+
+def raw_header(message: Message, name: str) -> str | None:
+    """The first `name` header exactly as parsed (compat32 would wrap 8-bit values in a
+    Header object that loses them)."""
+    name = name.lower()
+    for key, value in message.raw_items():
+        if key.lower() == name:
+            return value if isinstance(value, str) else str(value)
+    return None
+
+
+def _raw_headers(message: Message, name: str) -> list[str]:
+    name = name.lower()
+    return [v if isinstance(v, str) else str(v) for k, v in message.raw_items() if k.lower() == name]
 
 
 def _addresses(values: list[str]) -> list[str]:
     try:
-        pairs = email.utils.getaddresses([clean(v) for v in values])
+        pairs = email.utils.getaddresses([decode_header_value(v) for v in values])
     except Exception:
         return []
     return [clean(addr) for _, addr in pairs if addr]
@@ -105,7 +204,7 @@ def _bare_address(value: str | None) -> str:
     if not value:
         return ""
     try:
-        return clean(email.utils.parseaddr(clean(value))[1])
+        return clean(email.utils.parseaddr(decode_header_value(value))[1])
     except Exception:
         return ""
 
@@ -115,26 +214,55 @@ def _decode_payload(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        text = payload.decode(charset, "replace")
-    except (LookupError, ValueError):
-        text = payload.decode("utf-8", "replace")
-    return text.replace("\r\n", "\n")
+    charset = (part.get_content_charset() or "").lower()
+    if charset and charset not in ("us-ascii", "ascii"):
+        text = _decode_charset(payload, charset)
+    else:  # undeclared, or ASCII declared over 8-bit bytes
+        text = utf8_or_latin1(payload)
+    return clean(text.replace("\r\n", "\n"))
 
 
 def _filename(part: Message) -> str | None:
+    """Content-Disposition filename, else Content-Type name: RFC 2231, RFC 2047 and raw
+    8-bit, decoded."""
+    probe = Message()
+    for header in ("Content-Disposition", "Content-Type"):
+        value = raw_header(part, header)
+        if value is not None:
+            probe[header] = _decode_8bit(value)
     try:
-        name = part.get_filename()
+        name = probe.get_filename()
     except Exception:
         name = None
     if name is None:
         return None
-    return decode_header_value(name)
+    return decode_header_value(name) or None
+
+
+def _disposition(part: Message) -> str:
+    value = raw_header(part, "Content-Disposition") or ""
+    return value.split(";")[0].strip().lower()
+
+
+def is_attached_message(content_type: str) -> bool:
+    return content_type.startswith("message/") or content_type == "text/rfc822-headers"
+
+
+def classify(part: Message) -> str:
+    """ "text", "html" or "attachment" (see the module docstring)."""
+    content_type = part.get_content_type()
+    if is_attached_message(content_type) or _disposition(part) == "attachment":
+        return "attachment"
+    if content_type == "text/plain":
+        return "text"
+    if content_type == "text/html":
+        return "html"
+    return "attachment"
 
 
 def walk_leaves(message: Message, limits: Limits) -> Iterator[tuple[int, Message]]:
-    """Leaf parts in order with their walk index; stops at the part and depth limits."""
+    """Leaf parts in order with their walk index (attached messages are leaves); stops at
+    the part and depth limits."""
     stack: list[tuple[Message, int]] = [(message, 0)]
     index = 0
     while stack:
@@ -142,6 +270,11 @@ def walk_leaves(message: Message, limits: Limits) -> Iterator[tuple[int, Message
         index += 1
         if index > limits.max_parts:
             raise _TooComplex()
+        if is_attached_message(part.get_content_type()):
+            yield index, part
+            # Ids stay what they were when attached messages were walked into.
+            index += _descendants(part, limits.max_parts)
+            continue
         if part.is_multipart():
             if depth >= limits.max_depth:
                 raise _TooComplex()
@@ -152,24 +285,78 @@ def walk_leaves(message: Message, limits: Limits) -> Iterator[tuple[int, Message
         yield index, part
 
 
+def _descendants(part: Message, bound: int) -> int:
+    count = 0
+    stack = [part]
+    while stack and count <= bound:
+        children = stack.pop().get_payload()
+        if isinstance(children, list):
+            count += len(children)
+            stack.extend(c for c in children if isinstance(c, Message))
+    return count
+
+
 class _TooComplex(Exception):
     pass
 
 
-def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
-    if disposition == "attachment":
-        return True
-    if part.get_content_maintype() == "text" and disposition != "inline":
-        return _filename(part) is not None and part.get_content_subtype() not in ("plain", "html")
-    return part.get_content_maintype() not in ("text", "multipart") or _filename(part) is not None
+_CRLF_POLICY = policy.compat32.clone(linesep="\r\n")
+
+
+def part_bytes(part: Message) -> bytes:
+    """What an attachment downloads as: the decoded payload, or for an attached message
+    the message itself (re-serialised by the email package, CRLF line ends)."""
+    if not part.is_multipart():
+        payload = part.get_payload(decode=True)
+        return payload if isinstance(payload, bytes) else b""
+    buffer = io.BytesIO()
+    generator = email.generator.BytesGenerator(
+        buffer, mangle_from_=False, maxheaderlen=0, policy=_CRLF_POLICY
+    )
+    generator.flatten(part)
+    data = buffer.getvalue()
+    if data.startswith(b"\r\n"):
+        return data[2:]
+    end = data.find(b"\r\n\r\n")
+    return data[end + 4 :] if end >= 0 else b""
+
+
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def default_filename(part: Message, index: int) -> str:
+    content_type = part.get_content_type()
+    if content_type in ("message/rfc822", "message/global"):
+        inner = part.get_payload(0) if part.is_multipart() else None
+        subject = decode_header_value(raw_header(inner, "Subject")) if isinstance(inner, Message) else ""
+        stem = _UNSAFE_NAME.sub("_", subject).strip(" ._")[:80]
+        return f"{stem or f'message-{index}'}.eml"
+    if is_attached_message(content_type):
+        return f"part-{index}.txt"
+    return f"part-{index}"
+
+
+def _attachment(part: Message, index: int) -> dict[str, Any]:
+    return {
+        "id": str(index),
+        "filename": _filename(part) or default_filename(part, index),
+        "content_type": clean(part.get_content_type()),
+        "size": len(part_bytes(part)),
+    }
+
+
+def join_parts(parts: list[str]) -> str:
+    """Body parts in order, each starting on a line of its own."""
+    out = parts[0] if parts else ""
+    for part in parts[1:]:
+        out += ("" if not out or out.endswith("\n") else "\n") + part
+    return out
 
 
 def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()) -> NewEmail:
     details: dict[str, Any] = {"to": [], "cc": [], "headers": [], "attachments": [], "links": [], "codes": []}
     subject = ""
     mail_from = ""
-    text = html = ""
     too_complex = multipart_count(raw) > limits.max_parts
     try:
         if too_complex:
@@ -184,35 +371,30 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
     try:
         details["headers"] = [
             {"name": clean(name), "value": decode_header_value(value)}
-            for name, value in message.items()[:500]
+            for name, value in itertools.islice(message.raw_items(), 500)
         ]
-        subject = decode_header_value(message.get("Subject"))
-        mail_from = _bare_address(message.get("From")) or clean(envelope_from)
-        details["to"] = _addresses(message.get_all("To") or [])
-        details["cc"] = _addresses(message.get_all("Cc") or [])
+        subject = decode_header_value(raw_header(message, "Subject"))
+        mail_from = _bare_address(raw_header(message, "From")) or clean(envelope_from)
+        details["to"] = _addresses(_raw_headers(message, "To"))
+        details["cc"] = _addresses(_raw_headers(message, "Cc"))
     except Exception:
         details["parse_error"] = "unreadable headers"
         mail_from = mail_from or clean(envelope_from)
+    texts: list[str] = []
+    htmls: list[str] = []
     attachments: list[dict[str, Any]] = []
     try:
         if too_complex:
             raise _TooComplex()
         for index, part in walk_leaves(message, limits):
-            content_type = clean(part.get_content_type())
-            if _is_attachment(part):
-                payload = part.get_payload(decode=True)
-                attachments.append(
-                    {
-                        "id": str(index),
-                        "filename": _filename(part) or f"part-{index}",
-                        "content_type": content_type,
-                        "size": len(payload) if isinstance(payload, bytes) else 0,
-                    }
-                )
-            elif content_type == "text/html" and not html:
-                html = clean(_decode_payload(part))
-            elif content_type == "text/plain" and not text:
-                text = clean(_decode_payload(part))
+            try:
+                kind = classify(part)
+                if kind == "attachment":
+                    attachments.append(_attachment(part, index))
+                else:
+                    (texts if kind == "text" else htmls).append(_decode_payload(part))
+            except Exception:
+                details.setdefault("parse_error", f"MIME part {index} is unreadable; the others are shown")
     except _TooComplex:
         details["parse_error"] = (
             "too many MIME parts or too deeply nested; the rest is only in the raw message"
@@ -220,6 +402,7 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
     except (RecursionError, Exception):
         details["parse_error"] = "malformed MIME body; best-effort fields"
     details["attachments"] = attachments
+    text, html = join_parts(texts), join_parts(htmls)
     try:
         extraction = extract(subject, text, html)
         details.update(extraction.as_details())
@@ -239,10 +422,9 @@ def find_attachment(
     try:
         message = email.message_from_bytes(raw, policy=policy.compat32)
         for index, part in walk_leaves(message, limits):
-            if str(index) == attachment_id and _is_attachment(part):
-                payload = part.get_payload(decode=True)
-                data = payload if isinstance(payload, bytes) else b""
-                return data, clean(part.get_content_type()), _filename(part) or f"part-{index}"
+            if str(index) == attachment_id and classify(part) == "attachment":
+                name = _filename(part) or default_filename(part, index)
+                return part_bytes(part), clean(part.get_content_type()), name
     except Exception:
         return None
     return None

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import logging
 import re
+import signal
+import ssl
+import time
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, TLSSetupException, syntax
 
 from . import smtp_limits
 from .config import SmtpConfig
@@ -23,7 +27,9 @@ from .limits import client_key
 from .mime import Limits, MessageRefused, check_limits, is_costly, parse_message
 from .quota import DISK_LOW, MAILBOX_FULL, Quotas
 from .smtp_limits import SmtpGuard
-from .store import Inbox, QuotaExceeded, Store, StoreError
+from .smtp_wire import DataState, read_data, trace_header
+from .store import Inbox, NewEmail, QuotaExceeded, Store, StoreError
+from .tls import Certificates
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +73,13 @@ class DustmailSMTP(SMTP):
     the whole transaction (MAIL FROM to the end of DATA) and, for the whole
     session, a lifetime and a command budget that NOOP and RSET do not renew."""
 
-    def __init__(self, handler: IngestHandler, connections: Connections, smtp: SmtpConfig) -> None:
+    def __init__(
+        self,
+        handler: IngestHandler,
+        connections: Connections,
+        smtp: SmtpConfig,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
         # aiosmtpd keeps these on the class (its per-command table is even shared by all
         # sessions); values set on the instance before its __init__ take precedence.
         self.line_length_limit = smtp.max_line_length
@@ -76,8 +88,9 @@ class DustmailSMTP(SMTP):
         super().__init__(
             handler,
             data_size_limit=smtp.max_message_size,
-            enable_SMTPUTF8=False,
+            enable_SMTPUTF8=True,
             decode_data=False,
+            tls_context=tls_context,
             hostname=smtp.hostname,
             ident="ESMTP",
             timeout=smtp.idle_timeout,
@@ -106,6 +119,11 @@ class DustmailSMTP(SMTP):
         return _protocol_method_names(type(self))
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self._original_transport is not None:
+            # Called again once the STARTTLS handshake is done: aiosmtpd resets the session
+            # and drops whatever the client pipelined in clear text behind STARTTLS.
+            super().connection_made(transport)
+            return
         peer = transport.get_extra_info("peername")
         self.ip = peer[0] if isinstance(peer, tuple) else str(peer)
         self.client = client_key(self.ip)
@@ -168,11 +186,62 @@ class DustmailSMTP(SMTP):
             return match.group(1), match.group(2).lstrip()
         return super()._getaddr(arg)
 
+    @syntax("STARTTLS", when="tls_context")
+    async def smtp_STARTTLS(self, arg: str) -> None:
+        if self._tls_protocol is not None:
+            # aiosmtpd would start a second TLS layer inside the first one.
+            await self.push("554 5.5.1 TLS already active")
+            return
+        await super().smtp_STARTTLS(arg)
+
     async def smtp_MAIL(self, arg: str) -> None:
+        refusal = _utf8_refusal(arg, "SMTPUTF8" in (arg or "").upper().split())
+        if refusal:
+            await self.push(refusal)
+            return
         await super().smtp_MAIL(arg)
         if self.envelope is not None and self.envelope.mail_from and self.transaction_deadline is None:
             self.transaction_deadline = self.loop.time() + self.transaction_timeout
             self._reset_timeout()
+
+    async def smtp_RCPT(self, arg: str) -> None:
+        utf8 = self.envelope is not None and self.envelope.smtp_utf8
+        refusal = _utf8_refusal(arg, utf8)
+        if refusal:
+            await self.push(refusal)
+            return
+        await super().smtp_RCPT(arg)
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        # aiosmtpd's DATA reads CRLF lines only; this one also takes bare LF and lone CR
+        # (smtp_wire.read_data), with the same replies and the same end of data.
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        try:
+            result = await read_data(self._reader, self.data_size_limit)
+        except asyncio.CancelledError:
+            self._writer.close()
+            raise
+        if result.state is DataState.LINE_TOO_LONG:
+            await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
+        elif result.state is DataState.TOO_MUCH:
+            await self.push("552 Error: Too much mail data")
+        else:
+            self.envelope.content = self.envelope.original_content = result.content
+            status = await self._call_handler_hook("DATA")
+            self._set_post_data_state()
+            await self.push("250 OK" if status is MISSING else status)
+            return
+        self._set_post_data_state()
 
     def _set_post_data_state(self) -> None:
         self.transaction_deadline = None
@@ -187,6 +256,31 @@ class DustmailSMTP(SMTP):
             if deadline is not None:
                 duration = max(0.001, min(duration, deadline - self.loop.time()))
         super()._reset_timeout(duration)
+
+
+def _utf8_refusal(arg: str | None, smtputf8: bool) -> str | None:
+    """With SMTPUTF8 on, aiosmtpd decodes arguments as UTF-8 with surrogate escapes:
+    bytes that are not UTF-8 are refused here, and so is UTF-8 in an envelope that
+    did not declare SMTPUTF8 (RFC 6531 3.4)."""
+    if not arg or arg.isascii():
+        return None
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return "501 5.5.2 Invalid UTF-8 in the command"
+    if not smtputf8:
+        return "553 5.6.7 Non-ASCII address requires the SMTPUTF8 parameter"
+    return None
+
+
+def split_subaddress(local: str, separator: str) -> tuple[str, str | None]:
+    """`name+tag` -> ("name", "tag"); no separator (or none configured) -> (local, None)."""
+    if not separator:
+        return local, None
+    base, found, tag = local.partition(separator)
+    if not found or not base:
+        return local, None
+    return base, tag
 
 
 _method_names: dict[type, list[str]] = {}
@@ -219,6 +313,15 @@ class IngestHandler:
         self.guard = SmtpGuard(smtp)
         self.catch_all_account: int | None = None  # set by the app when sink mode is on
 
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """Advertise PIPELINING (aiosmtpd handles it, but does not say so); no AUTH: an MX
+        has no users to log in, and aiosmtpd would offer it once TLS is up."""
+        session.host_name = hostname
+        kept = [r for r in responses if not r.startswith("250-AUTH")]
+        return [*kept[:1], "250-PIPELINING", *kept[1:]]
+
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
@@ -243,12 +346,14 @@ class IngestHandler:
             domain = normalise_domain(domain_part)
         except DomainError:
             return "553 5.1.3 Recipient address is not valid"
-        local = local.lower()
-        normalised = f"{local}@{domain}"
+        base, tag = split_subaddress(local, self.smtp.subaddress_separator)
+        local, base = local.lower(), base.lower()
         try:
-            found = await self.store.receiving_inbox(normalised)
-            if found is not None and self.domains.receives_at(found):
-                return await self._quota_refusal(found.inbox) or self._accept(envelope, address, found.inbox)
+            for name, name_tag in [(local, None)] + ([(base, tag)] if tag is not None else []):
+                found = await self.store.receiving_inbox(f"{name}@{domain}")
+                if found is not None and self.domains.receives_at(found):
+                    refusal = await self._quota_refusal(found.inbox)
+                    return refusal or self._accept(envelope, address, found.inbox, name_tag)
             configured = self.domains.is_configured(domain)
             custom = None if configured else await self.store.get_domain(domain)
             served = configured or (custom is not None and self.domains.receives(domain, custom.status))
@@ -256,10 +361,13 @@ class IngestHandler:
             catchable = configured or (custom is None and self.smtp.accept_any_domain)
             if self.catch_all_account is not None and catchable:
                 refusal, inbox = await self._catch_all_inbox(client, local, domain)
+                if refusal is None and inbox is None and tag is not None:
+                    refusal, inbox = await self._catch_all_inbox(client, base, domain)
                 if refusal:
                     return refusal
                 if inbox is not None:
-                    return self._accept(envelope, address, inbox)
+                    exact = inbox.address == f"{local}@{domain}"
+                    return self._accept(envelope, address, inbox, None if exact else tag)
         except StoreError:
             log.exception("RCPT lookup failed")
             return TEMPFAIL
@@ -268,10 +376,11 @@ class IngestHandler:
         return "550 5.7.1 Relaying denied: this server only accepts mail for its own domains"
 
     @staticmethod
-    def _accept(envelope: Envelope, address: str, inbox: Inbox) -> str:
+    def _accept(envelope: Envelope, address: str, inbox: Inbox, tag: str | None = None) -> str:
         inboxes = envelope.__dict__.setdefault("inboxes", {})
         envelope.rcpt_tos.append(address)
         inboxes.setdefault(inbox.pk, inbox)  # one copy per inbox, however often it is named
+        envelope.__dict__.setdefault("tags", {}).setdefault(inbox.pk, tag)  # the first naming's
         return "250 2.1.5 OK"
 
     async def _quota_refusal(self, inbox: Inbox) -> str | None:
@@ -294,14 +403,14 @@ class IngestHandler:
         return await self._quota_refusal(inbox), inbox
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        raw = envelope.original_content or b""
         inboxes = list(envelope.__dict__.get("inboxes", {}).values())
         if not inboxes:
             return "554 5.5.1 No valid recipients"
         try:
-            check_limits(raw, self.limits)
+            check_limits(envelope.original_content or b"", self.limits)
         except MessageRefused as refused:
             return refused.smtp_reply
+        raw = self._trace(session, envelope) + (envelope.original_content or b"")
         sender = envelope.mail_from or ""
         try:
             if self.quotas.disk_low(len(raw) * len(inboxes)):
@@ -311,7 +420,8 @@ class IngestHandler:
                 email = await asyncio.to_thread(parse_message, raw, sender, self.limits)
             else:
                 email = parse_message(raw, sender, self.limits)
-            ids = await self.store.deliver(inboxes, email, quotas)
+            email.details["tls"] = session.ssl is not None
+            ids = await self._deliver(inboxes, envelope.__dict__.get("tags", {}), email, quotas)
         except QuotaExceeded as exc:
             log.info("refused a message with 452: %s", exc)
             return MAILBOX_FULL
@@ -320,7 +430,46 @@ class IngestHandler:
             return TEMPFAIL
         return f"250 2.0.0 OK: stored as {ids[0]}" + (f" and {len(ids) - 1} more" if len(ids) > 1 else "")
 
+    def _trace(self, session: Session, envelope: Envelope) -> bytes:
+        peer = session.peer
+        return trace_header(
+            helo=session.host_name,
+            ip=peer[0] if isinstance(peer, tuple) else str(peer),
+            hostname=self.smtp.hostname,
+            extended=session.extended_smtp,
+            utf8=envelope.smtp_utf8,
+            tls=session.ssl,
+            recipients=envelope.rcpt_tos,
+            when=time.time(),
+        )
+
+    async def _deliver(
+        self,
+        inboxes: list[Inbox],
+        tags: dict[int, str | None],
+        email: NewEmail,
+        quotas: dict[int, tuple[int, int]],
+    ) -> list[str]:
+        """One delivery per distinct sub-address tag (nearly always one), all queued at once
+        so that the store's group commit writes them in the same transaction. Should that
+        transaction fail, the store retries each alone: if only some land, the sender gets
+        451 and its retry duplicates those (never a loss, never a 250 for unstored mail)."""
+        groups: dict[str | None, list[Inbox]] = {}
+        for inbox in inboxes:
+            groups.setdefault(tags.get(inbox.pk), []).append(inbox)
+        deliveries = [
+            self.store.deliver(
+                group, dataclasses.replace(email, details={**email.details, "tag": tag}), quotas
+            )
+            for tag, group in groups.items()
+        ]
+        results = await asyncio.gather(*deliveries)
+        return [email_id for ids in results for email_id in ids]
+
     async def handle_exception(self, error: Exception) -> str:
+        if isinstance(error, TLSSetupException):  # the client's handshake failed: not our fault
+            log.info("STARTTLS handshake failed: %s", error.__cause__)
+            return TEMPFAIL
         log.error("SMTP session error: %s: %s", type(error).__name__, error)
         return TEMPFAIL
 
@@ -332,15 +481,24 @@ class SmtpServer:
         self.smtp = smtp
         self.handler = handler
         self.connections = Connections(smtp.max_connections, smtp.max_connections_per_ip)
+        self.certificates = Certificates(smtp.tls_cert, smtp.tls_key)
         self.server: asyncio.base_events.Server | None = None
+        self.sighup_installed = False
 
     async def start(self) -> None:
+        self.certificates.load()
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
-            lambda: DustmailSMTP(self.handler, self.connections, self.smtp),
+            # Each session takes the certificate current when it connects (see tls.py).
+            lambda: DustmailSMTP(self.handler, self.connections, self.smtp, self.certificates.context),
             host=self.smtp.host,
             port=self.smtp.port,
         )
+        try:
+            loop.add_signal_handler(signal.SIGHUP, self.certificates.reload)
+            self.sighup_installed = True
+        except (RuntimeError, ValueError, NotImplementedError, AttributeError):
+            log.debug("not in the main thread: SIGHUP does not reload the TLS certificate")
 
     @property
     def port(self) -> int:
@@ -351,6 +509,9 @@ class SmtpServer:
         """Stop accepting, let transactions under way finish (bounded), close the rest."""
         if self.server is None:
             return
+        if self.sighup_installed:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+            self.sighup_installed = False
         self.server.close()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.smtp.shutdown_grace

@@ -99,6 +99,17 @@ def require_tool(name: str, hint: str) -> str:
     pytest.skip(f"{name} not installed ({hint})")
 
 
+def split_trace(raw: bytes) -> tuple[bytes, bytes]:
+    """A stored message as (the Received: header the server prepended, the bytes as sent
+    after line-end normalisation). Fails if the first header is not our trace header."""
+    assert raw.startswith(b"Received: from "), raw[:200]
+    end = 0
+    while True:
+        end = raw.index(b"\r\n", end) + 2
+        if raw[end : end + 1] != b"\t":
+            return raw[:end], raw[end:]
+
+
 def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -7,7 +7,7 @@ import socket
 import time
 
 import pytest
-from helpers import wait_until
+from helpers import split_trace, wait_until
 
 
 class RawSession:
@@ -102,7 +102,11 @@ def test_dot_stuffing_is_undone(harness, raw_session):
     assert session.reply().startswith(b"250")
     [email] = emails(harness, key, inbox)
     raw = harness.http.get(f"/api/v1/inbox/{inbox['id']}/emails/{email['id']}/raw", headers=harness.auth(key)).content
-    assert raw == b"Subject: dots\r\n\r\n.leading\r\n..two\r\n"
+    trace, sent = split_trace(raw)
+    assert sent == b"Subject: dots\r\n\r\n.leading\r\n..two\r\n"
+    assert b"with ESMTP\r\n" in trace
+    detail = harness.http.get(f"/api/v1/inbox/{inbox['id']}/emails/{email['id']}", headers=harness.auth(key))
+    assert detail.json()["data"]["tls"] is False
 
 
 def test_commands_pipelined_behind_data_are_message_content(harness, raw_session):
@@ -131,18 +135,18 @@ def test_starttls_is_refused_cleanly_and_later_commands_still_work(harness, raw_
 
 
 @pytest.mark.parametrize(
-    "line",
+    "line,code",
     [
-        b"MAIL FROM:<\xff\xfe@example.com>",
-        b"MAIL FROM:<user@example.com> SMTPUTF8",
-        b"MAIL FROM:<\xc3\xbcser@example.com> SMTPUTF8",
+        (b"MAIL FROM:<\xff\xfe@example.com>", b"501 5.5.2"),  # not UTF-8 at all
+        (b"MAIL FROM:<\xff\xfe@example.com> SMTPUTF8", b"501 5.5.2"),
+        (b"MAIL FROM:<\xc3\xbcser@example.com>", b"553 5.6.7"),  # UTF-8 without SMTPUTF8 (RFC 6531)
     ],
 )
-def test_non_ascii_and_smtputf8_envelopes_get_a_clear_5xx(raw_session, line):
+def test_non_utf8_and_undeclared_utf8_envelopes_get_a_clear_5xx(raw_session, line, code):
     session = raw_session()
     session.command(b"EHLO x")
     reply = session.command(line)
-    assert reply[:1] == b"5", reply
+    assert reply.startswith(code), reply
     assert session.command(b"NOOP").startswith(b"250")
 
 
@@ -290,7 +294,7 @@ def test_hostile_messages_are_stored_raw_with_best_effort_fields(live, name):
     detail = live.http.get(f"/api/v1/inbox/{inbox['id']}/emails/{email['id']}", headers=live.auth(key))
     assert detail.status_code == 200
     got = live.http.get(f"/api/v1/inbox/{inbox['id']}/emails/{email['id']}/raw", headers=live.auth(key))
-    assert got.content == raw
+    assert split_trace(got.content)[1] == raw
     assert live.http.get(f"/api/v1/inbox/{inbox['id']}/emails/{email['id']}/html", headers=live.auth(key)).status_code == 200
 
 

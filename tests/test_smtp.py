@@ -246,3 +246,23 @@ def test_transaction_deadline_cuts_off_a_slow_client(make_harness):
                 break
         assert closed and time.monotonic() - start < 2.5
     assert emails_of(h, key, inbox) == []
+
+
+def test_aiosmtpd_internals_we_rely_on_still_exist():
+    """smtp.py overrides or calls these private parts of aiosmtpd.SMTP; a release that
+    renames one would silently bypass our limits, DATA reader or STARTTLS guard."""
+    import inspect
+
+    from aiosmtpd.smtp import SMTP, TLSSetupException
+
+    for name in ("_getaddr", "_handle_client", "_reset_timeout", "_set_post_data_state", "_set_rset_state",
+                 "_call_handler_hook", "check_helo_needed", "check_auth_needed", "smtp_DATA", "smtp_MAIL",
+                 "smtp_RCPT", "smtp_STARTTLS", "connection_made", "connection_lost", "push"):
+        assert callable(getattr(SMTP, name, None)), name
+    init = inspect.getsource(SMTP.__init__)
+    for attribute in ("self._original_transport", "self._tls_protocol", "self._timeout_duration",
+                      "line_length_limit", "enable_SMTPUTF8", "tls_context"):
+        assert attribute in init, attribute
+    assert "self._reader" in inspect.getsource(SMTP._cb_client_connected)
+    assert "self._reader._buffer.clear()" in inspect.getsource(SMTP.connection_made)  # RFC 3207 4.2
+    assert len(inspect.signature(SMTP.smtp_EHLO).parameters) == 2 and issubclass(TLSSetupException, Exception)

@@ -268,3 +268,28 @@ def test_email_view_explains_its_code(live, page_for, axe_source):  # noqa: F811
     shot(page, "5-why-this-code")
     assert axe_violations(page, axe_source) == []  # the disclosure open, light scheme
     assert page.console_errors == []
+
+
+def test_sub_address_tag_is_shown_and_searchable(live, page_for):
+    page = page_for(live)
+    key = live.key("tagger", "premium")
+    inbox = live.create_inbox(key, username="ana")
+    live.send("ana+newsletter@dustmail.test", subject="From the shop")
+    live.send("ana@dustmail.test", subject="Untagged")
+    sign_in(page, key)
+    page.goto(f"/#/inbox/{inbox['id']}")
+    page.wait_for_selector("#email-list li >> nth=1")
+    assert page.locator("#email-list .tag").all_inner_texts() == ["+newsletter"]
+    live.send("ana+live@dustmail.test", subject="Arrives live")  # through the event stream
+    page.wait_for_selector("#email-list .tag >> text=+live")
+    page.fill("#search", "+newsletter")  # the server's search matches the tag too
+    from playwright.sync_api import expect
+
+    expect(page.locator("#email-list li")).to_have_count(1)
+    assert "From the shop" in page.inner_text("#email-list")
+    page.click("#email-list li")
+    page.wait_for_selector("#view-email:not([hidden])")
+    page.wait_for_selector("#email-tag:not([hidden])")
+    assert page.inner_text("#email-tag") == "+newsletter" and page.inner_text("#email-tls") == "no TLS"
+    shot(page, "7-tagged-email")
+    assert page.console_errors == []

@@ -146,6 +146,8 @@ def event_stream(ctx: ApiContext, caller: Caller, subscription: Subscription, ta
                     size=event.size,
                     seq=event.seq,
                     email_count=event.email_count,
+                    tls=event.tls,
+                    tag=event.tag,
                 )
                 yield f"id: {event.id}\nevent: email\ndata: {json.dumps(msgspec.to_builtins(summary))}\n\n"
         finally:

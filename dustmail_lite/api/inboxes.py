@@ -25,7 +25,7 @@ from .models import (
     InboxWithCount,
 )
 from .present import email_model, email_preview, inbox_model, inbox_of, inbox_with_count, storage_model
-from .routing import UUID_RE, Operation, decode, done, json_object, ok, reject_unknown_fields
+from .routing import UUID_RE, Operation, Param, decode, done, json_object, ok, reject_unknown_fields
 
 
 async def create_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Response:
@@ -103,7 +103,11 @@ async def get_inbox(ctx: ApiContext, request: Request, caller: Caller) -> Respon
     if len(records) > limit:
         records = records[:limit]
         next_cursor = paging.encode(paging.EMAILS, records[-1].seq)
-    rows = [email_preview(e) if isinstance(e, store.EmailPreview) else email_model(e) for e in records]
+    extended = paging.flag_param("extended", params.get("extended"))  # the dashboard's view
+    rows = [
+        email_preview(e, extended) if isinstance(e, store.EmailPreview) else email_model(e, extended)
+        for e in records
+    ]
     meta = InboxViewMeta(
         rate_limit=caller.rate_limit,
         email_count=count,
@@ -186,7 +190,18 @@ OPERATIONS = [
         "An inbox with its 100 most recent emails (a page, newest first)",
         data=InboxView,
         meta=InboxViewMeta,
-        params=paging.page_params(100, "subject, sender or text"),
+        params=(
+            *paging.page_params(100, "subject, sender, text or +tag"),
+            Param(
+                "extended",
+                "query",
+                {
+                    "type": "string",
+                    "enum": ["0", "1", "true", "false"],
+                    "description": "1: add this server's `tls` and `tag` to each email",
+                },
+            ),
+        ),
         errors=(
             "inbox_not_found",
             "email_not_found",

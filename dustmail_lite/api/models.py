@@ -124,6 +124,9 @@ class Email(Model, kw_only=True):
     text: str
     html: str
     received_at: Time
+    # Beyond the contract's email: in the inbox view only with ?extended=1.
+    tls: Annotated[bool, Meta(description="whether it arrived over STARTTLS")] | UnsetType = UNSET
+    tag: Annotated[str | None, Meta(description="the sub-address tag (name+tag@domain)")] | UnsetType = UNSET
 
 
 class Header(Model, kw_only=True):
@@ -190,6 +193,8 @@ class Extracted(Model, kw_only=True):
 
 
 class EmailDetail(Email, kw_only=True):
+    tls: bool
+    tag: str | None
     inbox_id: Uuid
     to: list[str]
     cc: list[str]
@@ -218,6 +223,8 @@ class EmailPreview(Model, kw_only=True):
     size: int
     seq: Annotated[int, Meta(description="Grows with every stored email: newest first = largest")]
     received_at: Time
+    tls: bool | UnsetType = UNSET  # with ?extended=1, as in Email
+    tag: str | UnsetType | None = UNSET
 
 
 # msgspec cannot describe a union of two untagged structs; the schema says it instead.
@@ -295,6 +302,8 @@ class EmailSummary(Model, kw_only=True):
     size: int
     seq: int | None
     email_count: int | None
+    tls: bool
+    tag: str | None
 
 
 class Health(Model, kw_only=True):

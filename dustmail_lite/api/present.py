@@ -54,7 +54,20 @@ def inbox_with_count(inbox: store.Inbox, last_seq: int | UnsetType = UNSET) -> I
     )
 
 
-def email_preview(email: store.EmailPreview) -> EmailPreview:
+def email_preview(email: store.EmailPreview, extended: bool = False) -> EmailPreview:
+    if extended:
+        return EmailPreview(
+            id=email.id,
+            from_=email.mail_from,
+            subject=email.subject,
+            preview=email.preview,
+            has_html=email.has_html,
+            size=email.size,
+            seq=email.seq,
+            received_at=timestamp(email.received_at),
+            tls=email.tls,
+            tag=email.tag,
+        )
     return EmailPreview(
         id=email.id,
         from_=email.mail_from,
@@ -67,7 +80,19 @@ def email_preview(email: store.EmailPreview) -> EmailPreview:
     )
 
 
-def email_model(email: store.Email) -> Email:
+def email_model(email: store.Email, extended: bool = False) -> Email:
+    """The contract's email; `extended` adds this server's `tls` and `tag`."""
+    if extended:
+        return Email(
+            id=email.id,
+            from_=email.mail_from,
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
+            received_at=timestamp(email.received_at),
+            tls=bool(email.tls),
+            tag=email.tag,
+        )
     return Email(
         id=email.id,
         from_=email.mail_from,
@@ -103,6 +128,8 @@ def email_detail(email: store.Email, request: Request) -> EmailDetail:
         text=email.text,
         html=email.html,
         received_at=timestamp(email.received_at),
+        tls=bool(email.tls),
+        tag=email.tag,
         inbox_id=email.inbox_id,
         to=details.get("to", []),
         cc=details.get("cc", []),

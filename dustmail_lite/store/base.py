@@ -119,6 +119,8 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
                         size=d.email.size,
                         seq=place.seq if place else None,
                         email_count=place.email_count if place else None,
+                        tls=bool(d.email.details.get("tls")),
+                        tag=d.email.details.get("tag"),
                     )
                 )
         if self.on_committed is not None:

@@ -7,22 +7,31 @@ import uuid
 from typing import Any
 
 from .delivery import Delivery
-from .engine import Connection
+from .engine import Connection, postgres_twin
 from .inboxes import like_pattern
 from .quotas import QuotaQueries
 from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, StoredEmail, map_rows
 
+# Whether it came over STARTTLS, and its sub-address tag: kept in the details JSON.
+_TLS = postgres_twin(
+    "coalesce(json_extract(e.details, '$.tls'), 0)", "coalesce((e.details::jsonb ->> 'tls')::boolean, false)"
+)
+_TAG = postgres_twin("json_extract(e.details, '$.tag')", "(e.details::jsonb ->> 'tag')")
+_DELIVERY = f"{_TLS} AS tls, {_TAG} AS tag"
 _EMAIL_SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
-    " e.size{details} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
+    f" e.size, {_DELIVERY}{{details}} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
 )
 _SUMMARY = _EMAIL_SELECT.format(details="")
 _DETAILED = _EMAIL_SELECT.format(details=", e.details")
 _PREVIEW = (
     f"SELECT e.seq, e.id, e.mail_from, e.subject, substr(e.text, 1, {PREVIEW_CHARS}) AS preview,"
-    " e.html != '' AS has_html, e.received_at, e.size FROM emails e"
+    f" e.html != '' AS has_html, e.received_at, e.size, {_DELIVERY} FROM emails e"
 )
-_MATCHES = "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\')"
+_MATCHES = (
+    "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\'"
+    f" OR '+' || {_TAG} LIKE ? ESCAPE '\\')"
+)
 
 
 class EmailQueries(QuotaQueries):
@@ -91,7 +100,7 @@ class EmailQueries(QuotaQueries):
         rows = await self._all(
             "SELECT e.id, i.id AS inbox_id, i.account_id, e.mail_from, e.subject, e.received_at,"
             f" substr(e.text, 1, {PREVIEW_CHARS}) AS preview, e.html != '' AS has_html, e.size, e.seq,"
-            " i.email_count FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
+            f" i.email_count, {_DELIVERY} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
             f" WHERE e.id IN ({marks}) ORDER BY e.seq",
             email_ids,
         )
@@ -108,6 +117,8 @@ class EmailQueries(QuotaQueries):
                 size=r["size"],
                 seq=r["seq"],
                 email_count=r["email_count"],
+                tls=bool(r["tls"]),
+                tag=r["tag"],
             )
             for r in rows
         ]
@@ -137,14 +148,14 @@ class EmailQueries(QuotaQueries):
             params.append(older_than_seq)
         if query is not None:
             where += f" AND {_MATCHES}"
-            params.extend([like_pattern(query)] * 3)
+            params.extend([like_pattern(query)] * 4)
         return where, params
 
     async def page_emails(
         self, inbox: Inbox, limit: int = 100, older_than_seq: int | None = None, query: str | None = None
     ) -> list[Email]:
         """Emails newest first (by seq, the order of storing) before `older_than_seq`, with
-        `query` in the subject, sender or text; full bodies."""
+        `query` in the subject, sender, text or `+tag`; full bodies."""
         where, params = self._email_filter(inbox, older_than_seq, query)
         rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
         return map_rows(Email, rows, skip=("details",))

@@ -22,6 +22,16 @@ from .errors import StoreError
 # sqlite3.Row or asyncpg.Record: read by column name or position, `keys()`.
 Row = Any
 
+# SQLite fragments -> their PostgreSQL twins, replaced in every statement run on PostgreSQL.
+# A query module that needs SQLite-only syntax registers the twin beside it.
+POSTGRES_TWINS: dict[str, str] = {}
+
+
+def postgres_twin(sqlite: str, postgres: str) -> str:
+    """Register `postgres` as the twin of the SQLite fragment `sqlite`; returns `sqlite`."""
+    POSTGRES_TWINS[sqlite] = postgres
+    return sqlite
+
 
 class Cursor(Protocol):
     @property

@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from .engine import POSTGRES_TWINS
 from .errors import Conflict, StoreError, StoreUnavailable
 
 # A single-quoted literal (kept as is), a placeholder, or LIKE: SQLite's LIKE ignores
@@ -32,7 +33,10 @@ DATABASE_ERRORS: tuple[type[BaseException], ...] = (*UNREACHABLE, asyncpg.Postgr
 
 @functools.lru_cache(maxsize=2048)
 def pg_sql(sql: str) -> str:
-    """`sql` with its `?` placeholders numbered for PostgreSQL, LIKE as ILIKE."""
+    """`sql` with its `?` placeholders numbered for PostgreSQL, LIKE as ILIKE, and the
+    registered twins of SQLite-only fragments (`engine.postgres_twin`)."""
+    for fragment in sorted(POSTGRES_TWINS, key=len, reverse=True):
+        sql = sql.replace(fragment, POSTGRES_TWINS[fragment])
     counter = 0
 
     def number(match: re.Match[str]) -> str:

@@ -123,6 +123,8 @@ class Email:
     html: str
     received_at: int
     size: int
+    tls: bool  # came over STARTTLS (1/0 as SQLite reads it from the details JSON)
+    tag: str | None  # the sub-address it was sent to (name+tag@)
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -138,6 +140,8 @@ class Email:
             html=row["html"],
             received_at=row["received_at"],
             size=row["size"],
+            tls=bool(row["tls"]),
+            tag=row["tag"],
             details=json.loads(details) if details else {},
         )
 
@@ -170,6 +174,8 @@ class EmailPreview:
     has_html: bool
     received_at: int
     size: int
+    tls: bool
+    tag: str | None
 
     @classmethod
     def from_row(cls, row: Row) -> EmailPreview:
@@ -182,6 +188,8 @@ class EmailPreview:
             has_html=bool(row["has_html"]),
             received_at=row["received_at"],
             size=row["size"],
+            tls=bool(row["tls"]),
+            tag=row["tag"],
         )
 
 
@@ -218,6 +226,8 @@ class StoredEmail:
     size: int = 0
     seq: int | None = None
     email_count: int | None = None
+    tls: bool = False
+    tag: str | None = None
 
 
 @dataclass(frozen=True)

@@ -380,13 +380,15 @@ function addEmail(box, mail) {
   if (box.emails.some((e) => e.id === mail.id)) return false;
   if (box.query) {
     const q = box.query.toLowerCase();
-    if (![mail.subject, mail.from, mail.preview].some((f) => (f || "").toLowerCase().includes(q))) return false;
+    const fields = [mail.subject, mail.from, mail.preview, mail.tag && `+${mail.tag}`];
+    if (!fields.some((f) => (f || "").toLowerCase().includes(q))) return false;
     box.matches += 1;
   }
   const oldest = box.emails.length ? box.emails[box.emails.length - 1].seq : -1;
   if (box.next && mail.seq < oldest) return false;  // on a page not loaded yet
   const row = { id: mail.id, from: mail.from, subject: mail.subject, preview: mail.preview,
-    has_html: mail.has_html, size: mail.size, seq: mail.seq, received_at: mail.received_at };
+    has_html: mail.has_html, size: mail.size, seq: mail.seq, received_at: mail.received_at,
+    tls: mail.tls, tag: mail.tag };
   const at = box.emails.findIndex((e) => e.seq < mail.seq);
   if (at === -1) box.emails.push(row); else box.emails.splice(at, 0, row);
   return true;
@@ -642,7 +644,7 @@ async function openInbox(id) {
 async function fetchInbox(id, query) {
   const box = newInboxCache(id, query);
   state.inbox = box;
-  const params = new URLSearchParams({ limit: PAGE, summary: 1 });
+  const params = new URLSearchParams({ limit: PAGE, summary: 1, extended: 1 });
   if (query) params.set("q", query);
   const { data, meta } = await api(`/inbox/${id}?${params}`);
   if (state.inbox !== box) throw new Stale();
@@ -666,7 +668,7 @@ async function moreEmails() {
   const button = $("email-more");
   button.disabled = true;
   try {
-    const params = new URLSearchParams({ limit: PAGE, summary: 1, cursor: box.next });
+    const params = new URLSearchParams({ limit: PAGE, summary: 1, extended: 1, cursor: box.next });
     if (box.query) params.set("q", box.query);
     const { data, meta } = await api(`/inbox/${box.id}?${params}`);
     if (state.inbox !== box) return;
@@ -712,7 +714,8 @@ function emailRow(box, email, isRead, fresh) {
   return el("li", { class: classes, dataset: { rowId: email.id, id: email.id } },
     el("a", { class: "row-link main", href: `#/inbox/${box.id}/email/${email.id}` },
       isRead ? null : el("span", { class: "visually-hidden" }, "Unread: "),
-      el("span", { class: "title" }, email.subject || "(no subject)"),
+      el("span", { class: "title" }, email.subject || "(no subject)",
+        email.tag ? el("span", { class: "tag", title: "Sent to this +tag sub-address" }, `+${email.tag}`) : null),
       el("span", { class: "sub" }, `${email.from} — ${(email.preview || "").slice(0, 140)}`)),
     el("span", { class: "meta" }, formatDate(email.received_at)));
 }
@@ -757,6 +760,10 @@ async function openEmail(inboxId, emailId) {
   $("delete-email").setAttribute("aria-label", `Delete email ${subject}`);
   $("email-from").textContent = `From ${email.from}${email.to.length ? ` to ${email.to.join(", ")}` : ""}`;
   $("email-date").textContent = formatDate(email.received_at);
+  $("email-tls").textContent = email.tls ? "over TLS" : "no TLS";
+  $("email-tls").title = email.tls ? "The sender delivered it over STARTTLS" : "The sender delivered it in clear text";
+  $("email-tag").hidden = !email.tag;
+  $("email-tag").textContent = email.tag ? `+${email.tag}` : "";
   $("email-text").textContent = email.text || "(no text part)";
   $("email-header-rows").replaceChildren(...email.headers.map((h) => el("tr", {}, el("th", { scope: "row" }, h.name), el("td", {}, h.value))));
   $("email-raw").textContent = "";
