@@ -264,3 +264,38 @@ def test_postgres_stopped_and_restarted_under_load(tmp_path: Path):
         assert n.stop() == 0
     finally:
         cluster.destroy()
+
+
+def test_housekeeping_runs_on_one_node_at_a_time_and_a_dead_nodes_turn_passes():
+    """`Store.exclusive` (the purge, the domain re-checks): one holder per database; when the
+    holder's session ends (the node died), another node gets the job."""
+    import asyncio
+
+    from dustmail_lite.store import Store
+
+    url = pgcluster.shared_server().create_db()
+
+    async def run() -> None:
+        async with Store(url) as a, Store(url) as b:
+            async with a.exclusive("purge") as a_has_it:
+                assert a_has_it
+                async with b.exclusive("purge") as b_has_it:
+                    assert not b_has_it
+                async with b.exclusive("domain re-check") as other_job:
+                    assert other_job  # another job is not held up
+                # Node A dies: the server ends the session holding the lock.
+                ended = await b._all(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+                assert ended
+
+                async def b_gets_it() -> bool:
+                    async with b.exclusive("purge") as ours:
+                        return ours
+
+                for _ in range(100):
+                    if await b_gets_it():
+                        return
+                    await asyncio.sleep(0.05)
+                raise AssertionError("node B never got the purge after node A died")
+
+    asyncio.run(run())

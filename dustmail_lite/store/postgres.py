@@ -197,11 +197,10 @@ class PostgresDatabase(Engine):
                 await transaction.start()
                 yield PgConnection(raw)
             except BaseException as exc:
-                if not raw.is_closed():
-                    try:
-                        await transaction.rollback()
-                    except DATABASE_ERRORS:
-                        pass
+                try:
+                    await transaction.rollback()
+                except DATABASE_ERRORS:
+                    pass  # a lost connection has no transaction left to end
                 if isinstance(exc, DATABASE_ERRORS):
                     raise store_error(exc) from exc
                 raise
@@ -210,7 +209,10 @@ class PostgresDatabase(Engine):
             except DATABASE_ERRORS as exc:
                 raise store_error(exc) from exc
         finally:
-            await pool.release(raw)
+            try:
+                await pool.release(raw)
+            except DATABASE_ERRORS:
+                pass  # a connection the server ended: the pool replaces it
 
     async def _announce(self, conn: Connection, email_ids: list[str]) -> None:
         # Delivered by PostgreSQL when (and only if) this transaction commits.
@@ -256,10 +258,15 @@ class PostgresDatabase(Engine):
             try:
                 yield True
             finally:
-                if not raw.is_closed():
+                try:
                     await raw.execute("SELECT pg_advisory_unlock($1)", key)
+                except DATABASE_ERRORS:
+                    pass  # the session is gone, and its lock with it
         finally:
-            await pool.release(raw)
+            try:
+                await pool.release(raw)
+            except DATABASE_ERRORS:
+                pass  # a connection the server ended: the pool replaces it
 
     # LISTEN: one connection of its own, brought back whenever it drops.
 
