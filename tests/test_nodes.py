@@ -299,3 +299,38 @@ def test_housekeeping_runs_on_one_node_at_a_time_and_a_dead_nodes_turn_passes():
                 raise AssertionError("node B never got the purge after node A died")
 
     asyncio.run(run())
+
+
+def test_a_node_that_could_not_hear_for_a_while_still_wakes_its_waiters():
+    """A delivery whose NOTIFY went out while node B's LISTEN connection was gone still
+    reaches B's event hub once B listens again (it looks up what was stored meanwhile)."""
+    import asyncio
+
+    from dustmail_lite.store import NewEmail, Store
+
+    url = pgcluster.shared_server().create_db()
+
+    async def run() -> None:
+        heard: list = []
+        async with Store(url) as a, Store(url, on_committed=heard.extend) as b:
+            account = await a.ensure_account("gap")
+            inbox = await a.create_inbox(account.id, "gap", "dustmail.test", 3_600_000)
+            email = NewEmail("a@example.com", "during the gap", "x", "", 1, b"x", {})
+            [before] = await a.deliver([inbox], email)
+            for _ in range(200):
+                if heard:
+                    break
+                await asyncio.sleep(0.01)
+            assert [e.id for e in heard] == [before]
+            # The server ends B's LISTEN session; A delivers while B is deaf.
+            pid = b._listener.conn.get_server_pid()
+            assert await a._all("SELECT pg_terminate_backend(?)", (pid,))
+            [during] = await a.deliver([inbox], email)
+            for _ in range(500):
+                if len(heard) == 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert [e.id for e in heard] == [before, during]  # once each, in order
+            assert heard[1].subject == "during the gap" and heard[1].inbox_id == inbox.id
+
+    asyncio.run(run())

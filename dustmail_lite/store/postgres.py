@@ -21,6 +21,7 @@ from ..ratelimit import Windows
 from .base import OnCommitted, Store
 from .engine import Connection, Engine, Row
 from .errors import StoreError, StoreUnavailable
+from .listener import CHANNEL, Listener
 from .pgconn import DATABASE_ERRORS, PgConnection, pg_params, pg_sql, store_error
 from .rows import now_ms
 from .schema_postgres import MIGRATIONS
@@ -29,10 +30,7 @@ from .windows import SharedWindows
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "dustmail_emails"
 IDS_PER_NOTICE = 150  # a NOTIFY payload holds < 8000 bytes
-LISTENER_RETRY = 0.25  # seconds between looks at the listener (and attempts to get it back)
-LISTENER_PING = 5.0  # seconds between round trips proving it is alive
 
 
 def advisory_key(name: str) -> int:
@@ -76,10 +74,8 @@ class PostgresDatabase(Engine):
         self.node_id = uuid.uuid4().hex  # tells this node's notices from the others'
         self._pool: asyncpg.Pool | None = None
         self._relaxed_pool: asyncpg.Pool | None = None
-        self._listener: asyncpg.Connection | None = None
-        self._listener_task: asyncio.Task[None] | None = None
-        self._notices: asyncio.Queue[list[str]] = asyncio.Queue()
-        self._notice_task: asyncio.Task[None] | None = None
+        self._listener: Listener | None = None
+        self._lease_task: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
 
     @property
@@ -110,12 +106,12 @@ class PostgresDatabase(Engine):
             await self._migrate()
             if not self._wants_notices():
                 return  # a CLI command: nobody to tell
-            await self._listen()
+            self._listener = Listener(self, self._relay)
+            await self._listener.start()
         except DATABASE_ERRORS as exc:
             await self._close_connections()
             raise store_error(exc) from exc
-        self._listener_task = asyncio.create_task(self._keep_listening(), name="store-listener")
-        self._notice_task = asyncio.create_task(self._relay_notices(), name="store-notices")
+        self._lease_task = asyncio.create_task(self._renew_leases(), name="store-leases")
 
     def in_background(self, job: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(job)
@@ -125,16 +121,15 @@ class PostgresDatabase(Engine):
     async def _close_connections(self) -> None:
         if self._background:
             await asyncio.wait(set(self._background), timeout=5)
-        for task in (self._listener_task, self._notice_task):
-            if task is not None:
-                task.cancel()
-                try:
-                    await task
-                except asyncio.CancelledError:
-                    pass
-        self._listener_task = self._notice_task = None
+        if self._lease_task is not None:
+            self._lease_task.cancel()
+            try:
+                await self._lease_task
+            except asyncio.CancelledError:
+                pass
+            self._lease_task = None
         if self._listener is not None:
-            self._listener.terminate()
+            await self._listener.stop()
             self._listener = None
         for pool in (self._pool, self._relaxed_pool):
             if pool is not None:
@@ -215,6 +210,8 @@ class PostgresDatabase(Engine):
                 pass  # a connection the server ended: the pool replaces it
 
     async def _announce(self, conn: Connection, email_ids: list[str]) -> None:
+        if self._listener is not None:
+            self._listener.published(email_ids)
         # Delivered by PostgreSQL when (and only if) this transaction commits.
         for start in range(0, len(email_ids), IDS_PER_NOTICE):
             payload = json.dumps({"node": self.node_id, "ids": email_ids[start : start + IDS_PER_NOTICE]})
@@ -268,58 +265,14 @@ class PostgresDatabase(Engine):
             except DATABASE_ERRORS:
                 pass  # a connection the server ended: the pool replaces it
 
-    # LISTEN: one connection of its own, brought back whenever it drops.
-
-    async def _listen(self) -> None:
-        conn = await asyncpg.connect(self.url, timeout=self.connect_timeout)
-        await conn.add_listener(CHANNEL, self._heard)
-        self._listener = conn
-
-    async def _keep_listening(self) -> None:
-        """Keeps the LISTEN connection (and renews this node's leases on open requests)."""
-        loop = asyncio.get_running_loop()
-        pinged = renewed = loop.time()
+    async def _renew_leases(self) -> None:
+        """This node's open long requests stay counted while it lives (`slots`)."""
         while True:
-            await asyncio.sleep(LISTENER_RETRY)
-            if loop.time() - renewed >= LEASE_MS / 3000:
-                renewed = loop.time()
-                try:
-                    await renew_leases(self)
-                except StoreError as exc:
-                    log.warning("could not renew the leases of open requests: %s", exc)
-            conn = self._listener
-            if conn is not None and not conn.is_closed():
-                if asyncio.get_running_loop().time() - pinged < LISTENER_PING:
-                    continue
-                pinged = asyncio.get_running_loop().time()
-                try:  # a half-open connection shows only when used
-                    await conn.execute("SELECT 1", timeout=self.connect_timeout)
-                    continue
-                except DATABASE_ERRORS:
-                    conn.terminate()
-            self._listener = None
+            await asyncio.sleep(LEASE_MS / 3000)
             try:
-                await self._listen()
-                log.info("listening for other nodes' deliveries again")
-            except DATABASE_ERRORS as exc:
-                log.debug("listener not back yet: %s", exc)
-
-    def _heard(self, conn: object, pid: int, channel: str, payload: str) -> None:
-        try:
-            notice = json.loads(payload)
-        except ValueError:
-            return
-        if notice.get("node") != self.node_id:  # this node published its own at commit
-            self._notices.put_nowait(list(notice.get("ids", [])))
-
-    async def _relay_notices(self) -> None:
-        """Other nodes' deliveries, in the order heard, to `on_committed`."""
-        while True:
-            ids = await self._notices.get()
-            try:
-                await self._relay(ids)
-            except Exception:
-                log.exception("could not relay %d emails stored by another node", len(ids))
+                await renew_leases(self)
+            except StoreError as exc:
+                log.warning("could not renew the leases of open requests: %s", exc)
 
     def _wants_notices(self) -> bool:
         return False
