@@ -51,6 +51,15 @@ def with_store(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
     return command
 
 
+async def _cannot_open_store(config: Config) -> str | None:
+    """Why the configured store cannot be opened (migrations included), or None."""
+    try:
+        async with Store.from_config(config):
+            return None
+    except StoreError as exc:
+        return str(exc)
+
+
 def info(message: str) -> None:
     click.echo(message, err=True)
 
@@ -132,6 +141,11 @@ def serve(ctx: click.Context, log_level: str) -> None:
         Certificates(config.smtp.tls_cert, config.smtp.tls_key).load()
     except TlsError as exc:
         raise click.ClickException(f"[smtp] tls_cert/tls_key: {exc}") from None
+    if config.storage.url:
+        # A database server may be down or misnamed: say so in one line, before any listener.
+        problem = asyncio.run(_cannot_open_store(config))
+        if problem:
+            raise click.ClickException(f"[storage] url: {problem}")
     info(
         f"dustmail-lite {__version__}: HTTP on http://{config.http.host}:{config.http.port}, "
         f"SMTP on {config.smtp.host}:{config.smtp.port}, config {config.source}"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 import json
+import os
+
+import pytest
 
 from dustmail_lite import keys
 
@@ -74,3 +75,22 @@ def test_backup_is_a_consistent_copy(env, tmp_path):
     with sqlite3.connect(target) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT name FROM accounts").fetchall() == [("me",)]
+
+
+def test_serve_says_in_one_line_when_the_database_server_cannot_be_reached(tmp_path):
+    import subprocess
+    import sys
+
+    from helpers import free_port, write_toml
+
+    path = tmp_path / "c.toml"
+    write_toml(path, {"http": {"port": free_port()}, "smtp": {"port": free_port()}})
+    nobody_there = free_port()
+    result = subprocess.run(
+        [sys.executable, "-m", "dustmail_lite", "--config", str(path), "serve"],
+        env={**os.environ, "DUSTMAIL_STORAGE_URL": f"postgresql://dm@127.0.0.1:{nobody_there}/mail"},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "[storage] url: database unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
