@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -13,10 +12,11 @@ from .quotas import QuotaQueries
 from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, StoredEmail, map_rows
 
 # Whether it came over STARTTLS, and its sub-address tag: kept in the details JSON.
+# (PostgreSQL: `json`, not `jsonb`, which refuses the \u0000 that hostile mail puts there.)
 _TLS = postgres_twin(
-    "coalesce(json_extract(e.details, '$.tls'), 0)", "coalesce((e.details::jsonb ->> 'tls')::boolean, false)"
+    "coalesce(json_extract(e.details, '$.tls'), 0)", "coalesce((e.details::json ->> 'tls')::boolean, false)"
 )
-_TAG = postgres_twin("json_extract(e.details, '$.tag')", "(e.details::jsonb ->> 'tag')")
+_TAG = postgres_twin("json_extract(e.details, '$.tag')", "(e.details::json ->> 'tag')")
 _DELIVERY = f"{_TLS} AS tls, {_TAG} AS tag"
 _EMAIL_SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
@@ -45,7 +45,7 @@ class EmailQueries(QuotaQueries):
         arriving: dict[int, int] = {}
         for delivery in batch:
             e = delivery.email
-            details = json.dumps(e.details, separators=(",", ":"))
+            details = self._json_text(e.details)
             ids = []
             for inbox in delivery.inboxes:
                 email_id = str(uuid.uuid4())

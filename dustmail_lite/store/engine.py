@@ -11,6 +11,7 @@ asks `self.dialect` and the other engine's text lives beside it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, ClassVar, Protocol
@@ -109,6 +110,11 @@ class Engine:
     async def _announce(self, conn: Connection, email_ids: list[str]) -> None:
         """Called in the transaction that stores new emails: a multi-node engine tells the
         other nodes here (so they hear of it exactly when it commits)."""
+
+    @staticmethod
+    def _json_text(value: Any) -> str:
+        """A JSON column's text."""
+        return json.dumps(value, separators=(",", ":"))
 
     async def _forget_expired(self, now: int) -> None:
         """Called by the purge: drop the engine's own lapsed rows (shared counters)."""

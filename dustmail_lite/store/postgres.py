@@ -38,6 +38,16 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"dustmail-lite:{name}".encode()).digest()[:8], "big", signed=True)
 
 
+def without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_nul(v) for v in value]
+    return value
+
+
 async def end_transaction(conn: asyncpg.Connection) -> None:
     """What a connection given back to a pool needs: no open transaction. (asyncpg's default
     reset costs a round trip per statement; the store leaves no other session state, and
@@ -216,6 +226,11 @@ class PostgresDatabase(Engine):
         for start in range(0, len(email_ids), IDS_PER_NOTICE):
             payload = json.dumps({"node": self.node_id, "ids": email_ids[start : start + IDS_PER_NOTICE]})
             await conn.execute("SELECT pg_notify(?, ?)", (CHANNEL, payload))
+
+    @staticmethod
+    def _json_text(value: Any) -> str:
+        # PostgreSQL's JSON functions refuse \u0000 (its text cannot hold NUL): as pg_params does.
+        return json.dumps(without_nul(value), separators=(",", ":"))
 
     async def _forget_expired(self, now: int) -> None:
         async with self._transaction() as conn:
