@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "bench" / ".tools"
 sys.path.insert(0, str(ROOT))
 
-from dustmail_lite.store import NewEmail, SqliteStore as Store  # noqa: E402
+from dustmail_lite.store import NewEmail, Store  # noqa: E402
 
 MESSAGE_SIZE = 2048
 
