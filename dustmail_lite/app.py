@@ -61,6 +61,7 @@ class Server:
         if owner:
             account = await self.store.get_account(owner) or await self.store.ensure_account(owner)
             self.ingest.catch_all_account = account.id
+        self.ingest.parser.start()
         await self.smtp.start()
         self.tasks = maintenance.start(self.store, self.domains, self.config.inboxes, self.config.dns)
         log.info(

@@ -182,6 +182,16 @@ class SmtpConfig:
     max_header_size: int = setting("256KB", SIZE, "largest header block accepted (552 past it)", 1)
     max_mime_parts: int = setting(1000, INT, "MIME parts parsed per message; past it only raw is kept", 1)
     max_mime_depth: int = setting(20, INT, "MIME nesting parsed; past it only raw is kept", 1)
+    parse_workers: int = setting(
+        0, INT, "worker processes that parse messages (off the event loop); 0 = one per CPU core", 0
+    )
+    parse_timeout: float = setting(
+        "10s",
+        DURATION,
+        "time one message's parse may take; past it the worker is replaced and the"
+        ' message stored unparsed (parse_error "timeout")',
+        0.01,
+    )
     catch_all_owner: str = setting(
         "", STR, "account that owns inboxes created on first delivery to any address (sink mode)"
     )

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from .mime import Limits, MessageRefused, check_limits, parse_message
+from .store import NewEmail
 
 _MBOX_FROM = re.compile(rb"^From [^\r\n]*\r?\n")
 _MAIL_FIELDS = {
@@ -53,6 +54,14 @@ def extraction_json(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def dry_run(raw: bytes, limits: Limits) -> dict[str, Any]:
+    """The whole dry run in this process (for callers off the event loop)."""
+    message = checked_message(raw, limits)
+    return dry_run_json(parse_message(message, "", limits))
+
+
+def checked_message(raw: bytes, limits: Limits) -> bytes:
+    """The message to parse, after the cheap checks (no parsing): MalformedMessage or
+    HeaderTooLarge otherwise."""
     if not raw.strip():
         raise MalformedMessage("The body is empty: send the raw message (headers, a blank line, the body).")
     message = _MBOX_FROM.sub(b"", raw, count=1)
@@ -64,9 +73,13 @@ def dry_run(raw: bytes, limits: Limits) -> dict[str, Any]:
         check_limits(message, limits)
     except MessageRefused:
         raise HeaderTooLarge(f"The header block is larger than {limits.max_header_size} bytes.") from None
-    email = parse_message(message, "", limits)
+    return message
+
+
+def dry_run_json(email: NewEmail) -> dict[str, Any]:
+    """What a parsed message would carry as an email."""
     details = email.details
-    if details.get("parse_error") == "unparseable message" or not details.get("headers"):
+    if details.get("parse_error") == "unparseable" or not details.get("headers"):
         raise MalformedMessage("The message could not be parsed: no readable header fields.")
     if not any(h["name"].lower() in _MAIL_FIELDS for h in details["headers"]):
         # Syntactically a header ("[{'a'": ...), but nothing a mail carries: JSON, a log line.
@@ -86,6 +99,6 @@ def dry_run(raw: bytes, limits: Limits) -> dict[str, Any]:
         "attachments": details.get("attachments", []),
         **extraction_json(details),
     }
-    if "parse_error" in details:
+    if details.get("parse_error") is not None:
         data["parse_error"] = details["parse_error"]
     return data

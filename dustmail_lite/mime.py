@@ -366,7 +366,7 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
             message = email.message_from_bytes(raw, policy=policy.compat32)
     except Exception:
         # Beyond the email package: keep raw bytes and the envelope sender.
-        details["parse_error"] = "unparseable message"
+        details["parse_error"] = "unparseable"
         return NewEmail(clean(envelope_from), "", "", "", len(raw), raw, details)
     try:
         details["headers"] = [
@@ -378,7 +378,7 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
         details["to"] = _addresses(_raw_headers(message, "To"))
         details["cc"] = _addresses(_raw_headers(message, "Cc"))
     except Exception:
-        details["parse_error"] = "unreadable headers"
+        details["parse_error"] = "bad_headers"
         mail_from = mail_from or clean(envelope_from)
     texts: list[str] = []
     htmls: list[str] = []
@@ -394,13 +394,11 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
                 else:
                     (texts if kind == "text" else htmls).append(_decode_payload(part))
             except Exception:
-                details.setdefault("parse_error", f"MIME part {index} is unreadable; the others are shown")
+                details.setdefault("parse_error", "part_unreadable")  # the others are shown
     except _TooComplex:
-        details["parse_error"] = (
-            "too many MIME parts or too deeply nested; the rest is only in the raw message"
-        )
+        details["parse_error"] = "too_complex"
     except (RecursionError, Exception):
-        details["parse_error"] = "malformed MIME body; best-effort fields"
+        details["parse_error"] = "malformed_body"
     details["attachments"] = attachments
     text, html = join_parts(texts), join_parts(htmls)
     try:

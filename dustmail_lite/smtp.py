@@ -24,7 +24,8 @@ from .config import SmtpConfig
 from .domains import DomainError, Domains, normalise_domain
 from .inboxes import InboxService
 from .limits import client_key
-from .mime import Limits, MessageRefused, check_limits, is_costly, parse_message
+from .mime import Limits, MessageRefused, check_limits
+from .parsing import ParserPool
 from .quota import DISK_LOW, MAILBOX_FULL, Quotas
 from .smtp_limits import SmtpGuard
 from .smtp_wire import DataState, read_data, trace_header
@@ -311,6 +312,7 @@ class IngestHandler:
         self.limits = limits
         self.quotas = quotas
         self.guard = SmtpGuard(smtp)
+        self.parser = ParserPool.shared(smtp.parse_workers)
         self.catch_all_account: int | None = None  # set by the app when sink mode is on
 
     async def handle_EHLO(
@@ -416,10 +418,7 @@ class IngestHandler:
             if self.quotas.disk_low(len(raw) * len(inboxes)):
                 return DISK_LOW
             quotas = await self.quotas.for_delivery(inboxes)
-            if is_costly(raw):
-                email = await asyncio.to_thread(parse_message, raw, sender, self.limits)
-            else:
-                email = parse_message(raw, sender, self.limits)
+            email = await self.parser.parse(raw, sender, self.limits, self.smtp.parse_timeout)
             email.details["tls"] = session.ssl is not None
             ids = await self._deliver(inboxes, envelope.__dict__.get("tags", {}), email, quotas)
         except QuotaExceeded as exc:

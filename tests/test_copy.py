@@ -112,7 +112,8 @@ def test_round_trip_sqlite_postgresql_sqlite_gives_identical_answers(make_env, m
     url = pgcluster.shared_server().create_db()
     out = source.cli("storage", "copy", "--to", url)
     assert out.stdout.split() == [
-        "accounts=2", "api_keys=3", "inboxes=2", "emails=3", "address_quarantine=1", "custom_domains=1",
+        "accounts=2", "api_keys=3", "inboxes=2", "emails=3", "email_previews=0", "address_quarantine=1",
+        "custom_domains=1",
         f"raw_bytes={query(source.config, 'SELECT sum(length(raw)) FROM emails')[0][0]}",
     ], out.stdout
     assert "Verified" in out.stderr

@@ -14,14 +14,17 @@ from helpers import ServeProcess, query, wait_until
 from dustmail_lite.config import load
 
 
-def load_until_stopped(server: ServeProcess, address: str, stop: threading.Event, acknowledged: list[str]) -> None:
+def load_until_stopped(
+    server: ServeProcess, address: str, stop: threading.Event, acknowledged: list[str], lines: int = 20
+) -> None:
     n = 0
     name = threading.current_thread().name
     while not stop.is_set():
         subject = f"{name}-{n}"
         try:
             with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
-                s.sendmail("load@example.com", address, f"Subject: {subject}\r\n\r\n".encode() + (b"x" * 98 + b"\r\n") * 20)
+                body = f"Subject: {subject}\r\nContent-Type: text/html\r\n\r\n".encode()
+                s.sendmail("load@example.com", address, body + (b"<p>x</p>" * 12 + b"\r\n") * lines)
             acknowledged.append(subject)  # only after the 250
         except (OSError, smtplib.SMTPException):
             if stop.is_set():
@@ -39,8 +42,11 @@ def run_load_and_stop(tmp_path, sig: int) -> tuple[ServeProcess, list[str], int]
     inbox = httpx.post(f"{server.base}/api/v1/inbox", headers={"X-API-Key": key}).json()["data"]
     stop = threading.Event()
     acknowledged: list[str] = []
-    threads = [threading.Thread(target=load_until_stopped, args=(server, inbox["email"], stop, acknowledged), name=f"s{i}")
-               for i in range(6)]
+    # Six senders of small messages and one of 1.5 MB ones, so parses are in flight in the
+    # worker processes when the signal lands.
+    threads = [threading.Thread(target=load_until_stopped, args=(server, inbox["email"], stop, acknowledged,
+                                                               15_000 if i == 6 else 20), name=f"s{i}")
+               for i in range(7)]
     for t in threads:
         t.start()
     wait_until(lambda: len(acknowledged) >= 200, timeout=30)  # the load is well under way

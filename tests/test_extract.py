@@ -94,3 +94,4 @@ def test_extraction_is_linear_on_hostile_bodies(hostile):
     extract_codes(hostile[:1000], hostile)
     extract_links(hostile, "")
     assert time.perf_counter() - start < 2
+

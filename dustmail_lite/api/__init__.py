@@ -18,6 +18,7 @@ from ..domains import Domains
 from ..events import EventHub
 from ..inboxes import InboxService
 from ..mime import Limits
+from ..parsing import ParserPool
 from ..quota import Quotas
 from ..store import Store
 from .auth import Authenticator, Caller
@@ -42,6 +43,8 @@ def build_api(
         http=config.http,
         wait=config.wait,
         max_message_size=config.smtp.max_message_size,
+        parser=ParserPool.shared(config.smtp.parse_workers),
+        parse_timeout=config.smtp.parse_timeout,
         openapi=openapi_document(config, OPERATIONS),
         quotas=quotas,
         # Shared by every node when the store's database is (PostgreSQL), else in memory.

@@ -11,6 +11,7 @@ from ..events import EventHub
 from ..inboxes import InboxService
 from ..limits import Caps
 from ..mime import Limits
+from ..parsing import ParserPool
 from ..quota import Quotas
 from ..store import Store
 from .auth import Authenticator
@@ -27,6 +28,8 @@ class ApiContext:
     http: HttpConfig
     wait: WaitConfig
     max_message_size: int  # SMTP's limit, which the dry run's body shares
+    parser: ParserPool  # the dry run parses in the same worker processes as SMTP
+    parse_timeout: float
     openapi: dict[str, Any]  # the generated document, served as is
     quotas: Quotas
     streams: Caps  # open event streams per account

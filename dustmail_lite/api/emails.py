@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .. import store
+from ..attachments import decode_slice
 from ..mime import find_attachment
 from .auth import Caller
 from .content import content_disposition, safe_media_type, sanitize_html
 from .context import ApiContext
 from .errors import ApiError
+from .large import email_reply, off_loop_if_large
 from .models import EmailDetail
 from .paging import flag_param
 from .present import email_detail, email_of, inbox_of
-from .routing import Operation, Param, done, ok
+from .routing import Operation, Param, done
 
 
 async def get_email(ctx: ApiContext, request: Request, caller: Caller) -> Response:
@@ -23,8 +28,8 @@ async def get_email(ctx: ApiContext, request: Request, caller: Caller) -> Respon
     if flag_param("safe_html", request.query_params.get("safe_html")):
         # The sanitized HTML (as /html serves it, remote images off) in the same answer:
         # a dashboard opens an email with one request, not two.
-        detail.safe_html = sanitize_html(email.html or "")
-    return ok(caller, detail)
+        detail.safe_html = await off_loop_if_large(len(email.html), sanitize_html, email.html or "")
+    return email_reply(caller, detail)
 
 
 async def delete_email(ctx: ApiContext, request: Request, caller: Caller) -> Response:
@@ -49,8 +54,7 @@ async def get_raw(ctx: ApiContext, request: Request, caller: Caller) -> Response
 async def get_attachment(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
     email = await email_of(ctx.store, request, inbox)
-    raw = await ctx.store.get_raw(inbox, email.id)
-    found = find_attachment(raw or b"", request.path_params["attachment_id"], ctx.limits)
+    found = await _attachment(ctx, inbox, email, request.path_params["attachment_id"])
     if found is None:
         raise ApiError.of("attachment_not_found", "No such attachment in this email.")
     data, content_type, filename = found
@@ -63,11 +67,29 @@ async def get_attachment(ctx: ApiContext, request: Request, caller: Caller) -> R
     return Response(data, media_type=safe_media_type(content_type), headers=headers)
 
 
+async def _attachment(
+    ctx: ApiContext, inbox: store.Inbox, email: store.Email, attachment_id: str
+) -> tuple[bytes, str, str] | None:
+    """(bytes, content type, filename): from its slice of the raw message when ingest
+    recorded where it sits, else by parsing the whole message in a thread."""
+    location = email.details.get("locations", {}).get(attachment_id)
+    listed = [a for a in email.details.get("attachments", []) if a.get("id") == attachment_id]
+    if location is not None and listed:
+        start, end, encoding = location
+        body = await ctx.store.get_raw_slice(inbox, email.id, start, end)
+        if body is None:
+            return None
+        data = await off_loop_if_large(len(body), decode_slice, body, encoding)
+        return data, listed[0]["content_type"], listed[0]["filename"]
+    raw = await ctx.store.get_raw(inbox, email.id)
+    return await asyncio.to_thread(find_attachment, raw or b"", attachment_id, ctx.limits)
+
+
 async def get_html(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
     email = await email_of(ctx.store, request, inbox)
     remote_images = request.query_params.get("images") in ("1", "true", "remote")
-    page = sanitize_html(email.html or "", remote_images)
+    page = await off_loop_if_large(len(email.html), sanitize_html, email.html, remote_images)
     img_src = "data: cid: https: http:" if remote_images else "data: cid:"
     headers = {
         **caller.rate_headers,

@@ -17,6 +17,7 @@ from ..limits import Caps, Releasable, TooMany
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
+from .large import email_reply
 from .models import EmailDetail, EmailSummary, WaitMeta, timestamp
 from .present import email_detail, inbox_of
 from .routing import UUID_RE, Operation, Param, ok
@@ -52,7 +53,8 @@ async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
                 email = await ctx.store.email_after(inbox, after_seq)
     if email is None:
         return ok(caller, None, WaitMeta(rate_limit=caller.rate_limit, timed_out=True, timeout=timeout))
-    return ok(caller, email_detail(email, request), WaitMeta(rate_limit=caller.rate_limit, timed_out=False))
+    meta = WaitMeta(rate_limit=caller.rate_limit, timed_out=False)
+    return email_reply(caller, email_detail(email, request), meta)
 
 
 def timeout_param(request: Request, wait: WaitConfig) -> float:

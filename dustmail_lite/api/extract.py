@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..dryrun import HeaderTooLarge, MalformedMessage, dry_run
-from ..mime import is_costly
+from ..dryrun import HeaderTooLarge, MalformedMessage, checked_message, dry_run_json
 from .auth import Caller
 from .context import ApiContext
 from .errors import ApiError
@@ -25,10 +22,10 @@ async def extract_message(ctx: ApiContext, request: Request, caller: Caller) -> 
         raise ApiError.of("unsupported_media_type", f"Send the raw message with Content-Type: {MEDIA_TYPE}.")
     raw = await read_body(request, ctx.max_message_size)
     try:
-        if is_costly(raw):  # parsing and extraction off the event loop, as for SMTP
-            data = await asyncio.to_thread(dry_run, raw, ctx.limits)
-        else:
-            data = dry_run(raw, ctx.limits)
+        message = checked_message(raw, ctx.limits)
+        # Parsed and extracted in the worker processes, within the parse budget, as for SMTP.
+        email = await ctx.parser.parse(message, "", ctx.limits, ctx.parse_timeout)
+        data = dry_run_json(email)
     except MalformedMessage as exc:
         raise ApiError.of("malformed_message", str(exc)) from None
     except HeaderTooLarge as exc:

@@ -127,6 +127,16 @@ class Email(Model, kw_only=True):
     # Beyond the contract's email: in the inbox view only with ?extended=1.
     tls: Annotated[bool, Meta(description="whether it arrived over STARTTLS")] | UnsetType = UNSET
     tag: Annotated[str | None, Meta(description="the sub-address tag (name+tag@domain)")] | UnsetType = UNSET
+    truncated: (
+        Annotated[
+            bool,
+            Meta(
+                description="Present (true) only in the inbox view, on an email whose text or html was"
+                " cut to 8,192 characters; the email itself has the whole bodies."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class Header(Model, kw_only=True):
@@ -208,7 +218,13 @@ class EmailDetail(Email, kw_only=True):
     rejected_codes: list[RejectedCode]
     raw_url: str
     html_url: str
-    parse_error: str | UnsetType = UNSET
+    parse_error: Annotated[
+        str | None,
+        Meta(
+            description="null when the message parsed; else timeout, worker_crashed, parse_failed,"
+            " too_complex, malformed_body, part_unreadable, bad_headers or unparseable"
+        ),
+    ]
     safe_html: str | UnsetType = UNSET  # with ?safe_html=1: the HTML as /html serves it
 
 

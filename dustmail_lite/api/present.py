@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from .. import dryrun, store
 from ..quota import Usage
+from ..store.schema import VIEW_BODY_CHARS
 from .errors import ApiError
 from .models import (
     Attachment,
@@ -24,6 +25,10 @@ from .models import (
     timestamp,
 )
 from .routing import UUID_RE
+
+# The inbox view cuts each email's text and html to this many characters (at most 32 KB
+# of UTF-8) and marks the email "truncated"; the email itself always has whole bodies.
+INBOX_VIEW_BODY_CHARS = VIEW_BODY_CHARS
 
 
 def inbox_model(inbox: store.Inbox) -> Inbox:
@@ -100,6 +105,7 @@ def email_model(email: store.Email, extended: bool = False) -> Email:
         text=email.text,
         html=email.html,
         received_at=timestamp(email.received_at),
+        truncated=True if email.truncated else UNSET,
     )
 
 
@@ -120,7 +126,6 @@ def email_detail(email: store.Email, request: Request) -> EmailDetail:
         )
         for a in details.get("attachments", [])
     ]
-    extra = {"parse_error": details["parse_error"]} if "parse_error" in details else {}
     return EmailDetail(
         id=email.id,
         from_=email.mail_from,
@@ -139,7 +144,7 @@ def email_detail(email: store.Email, request: Request) -> EmailDetail:
         **extracted(details),
         raw_url=url(f"{base}/raw"),
         html_url=url(f"{base}/html"),
-        **extra,
+        parse_error=details.get("parse_error"),
     )
 
 

@@ -60,6 +60,7 @@ TABLES = (
         ("seq",),
         batch=100,  # raw messages up to the size limit each
     ),
+    Table("email_previews", ("seq", "text", "html"), ("seq",)),
     Table("address_quarantine", ("address", "until"), ("address",)),
     Table(
         "custom_domains",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -10,6 +11,7 @@ from .engine import Connection, postgres_twin
 from .inboxes import like_pattern
 from .quotas import QuotaQueries
 from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, StoredEmail, map_rows
+from .schema import VIEW_BODY_CHARS
 
 # Whether it came over STARTTLS, and its sub-address tag: kept in the details JSON.
 # (PostgreSQL: `json`, not `jsonb`, which refuses the \u0000 that hostile mail puts there.)
@@ -31,6 +33,13 @@ _PREVIEW = (
 _MATCHES = (
     "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\'"
     f" OR '+' || {_TAG} LIKE ? ESCAPE '\\')"
+)
+# coalesce() evaluates lazily: a body that has a cut copy in email_previews is never loaded.
+_VIEW = (
+    "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, coalesce(p.text, e.text) AS text,"
+    " coalesce(p.html, e.html) AS html, e.received_at, e.size, p.seq IS NOT NULL AS truncated,"
+    f" {_DELIVERY}"
+    " FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk LEFT JOIN email_previews p ON p.seq = e.seq"
 )
 
 
@@ -80,6 +89,15 @@ class EmailQueries(QuotaQueries):
                 " details, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            big = [
+                (row[0],) for row in rows if len(row[5]) > VIEW_BODY_CHARS or len(row[6]) > VIEW_BODY_CHARS
+            ]
+            if big:
+                await conn.executemany(
+                    "INSERT INTO email_previews (seq, text, html) SELECT seq, substr(text, 1, ?),"
+                    " substr(html, 1, ?) FROM emails WHERE id = ?",
+                    [(VIEW_BODY_CHARS, VIEW_BODY_CHARS, email_id) for (email_id,) in big],
+                )
             for pk in crowded:
                 await conn.execute(
                     "DELETE FROM emails WHERE inbox_pk = ? AND seq <= (SELECT seq FROM emails"
@@ -155,10 +173,15 @@ class EmailQueries(QuotaQueries):
         self, inbox: Inbox, limit: int = 100, older_than_seq: int | None = None, query: str | None = None
     ) -> list[Email]:
         """Emails newest first (by seq, the order of storing) before `older_than_seq`, with
-        `query` in the subject, sender, text or `+tag`; full bodies."""
+        `query` in the subject, sender, text or `+tag`; the text and html of big
+        emails are their first VIEW_BODY_CHARS characters, with `truncated` set (the whole bodies
+        are not read)."""
         where, params = self._email_filter(inbox, older_than_seq, query)
-        rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
-        return map_rows(Email, rows, skip=("details",))
+        rows = await self._all(f"{_VIEW} WHERE {where} ORDER BY e.seq DESC LIMIT ?", (*params, limit))
+        return [
+            dataclasses.replace(e, truncated=bool(e.truncated), tls=bool(e.tls))
+            for e in map_rows(Email, rows, skip=("details",))
+        ]
 
     async def page_email_previews(
         self, inbox: Inbox, limit: int = 100, older_than_seq: int | None = None, query: str | None = None
@@ -186,6 +209,14 @@ class EmailQueries(QuotaQueries):
             f"{_DETAILED} WHERE e.inbox_pk = ? AND e.seq > ? ORDER BY e.seq LIMIT 1", (inbox.pk, after_seq)
         )
         return Email.from_row(row, with_details=True) if row else None
+
+    async def get_raw_slice(self, inbox: Inbox, email_id: str, start: int, end: int) -> bytes | None:
+        """Bytes [start, end) of the stored message, read without loading the rest."""
+        row = await self._one(
+            "SELECT substr(raw, ?, ?) AS part FROM emails WHERE id = ? AND inbox_pk = ?",
+            (start + 1, max(0, end - start), email_id, inbox.pk),
+        )
+        return bytes(row["part"]) if row else None
 
     async def get_raw(self, inbox: Inbox, email_id: str) -> bytes | None:
         row = await self._one("SELECT raw FROM emails WHERE id = ? AND inbox_pk = ?", (email_id, inbox.pk))

@@ -125,6 +125,7 @@ class Email:
     size: int
     tls: bool  # came over STARTTLS (1/0 as SQLite reads it from the details JSON)
     tag: str | None  # the sub-address it was sent to (name+tag@)
+    truncated: bool = False  # text or html cut to a preview (the inbox view)
     details: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

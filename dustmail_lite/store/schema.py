@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
+# Emails whose text or html is longer than this (in characters) get a row in email_previews
+# at ingest, with both cut to this length: the inbox view reads those, never whole big bodies.
+VIEW_BODY_CHARS = 8 * 1024
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_core",
@@ -128,6 +132,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE custom_domains_new RENAME TO custom_domains;
         CREATE INDEX custom_domains_account ON custom_domains(account_id);
         CREATE UNIQUE INDEX custom_domains_holder ON custom_domains(name) WHERE status != 'pending';
+        """,
+    ),
+    (
+        "0005_email_previews",
+        f"""
+        CREATE TABLE email_previews (
+            seq INTEGER PRIMARY KEY,  -- emails.seq
+            text TEXT NOT NULL,
+            html TEXT NOT NULL
+        );
+        CREATE TRIGGER email_previews_removed AFTER DELETE ON emails BEGIN
+            DELETE FROM email_previews WHERE seq = OLD.seq;
+        END;
+        INSERT INTO email_previews (seq, text, html)
+            SELECT seq, substr(text, 1, {VIEW_BODY_CHARS}), substr(html, 1, {VIEW_BODY_CHARS}) FROM emails
+            WHERE length(text) > {VIEW_BODY_CHARS} OR length(html) > {VIEW_BODY_CHARS};
         """,
     ),
 ]

@@ -4,6 +4,8 @@ database needs. Timestamps are ms since the epoch (BIGINT), as in SQLite."""
 
 from __future__ import annotations
 
+from .schema import VIEW_BODY_CHARS
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_core",
@@ -122,6 +124,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE custom_domains DROP CONSTRAINT custom_domains_pkey;
         ALTER TABLE custom_domains ADD PRIMARY KEY (name, account_id);
         CREATE UNIQUE INDEX custom_domains_holder ON custom_domains(name) WHERE status != 'pending';
+        """,
+    ),
+    (
+        "0005_email_previews",
+        f"""
+        CREATE TABLE email_previews (
+            seq BIGINT PRIMARY KEY,  -- emails.seq
+            text TEXT NOT NULL,
+            html TEXT NOT NULL
+        );
+        CREATE FUNCTION email_previews_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            DELETE FROM email_previews WHERE seq = OLD.seq;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER email_previews_removed AFTER DELETE ON emails
+            FOR EACH ROW EXECUTE FUNCTION email_previews_removed();
+        INSERT INTO email_previews (seq, text, html)
+            SELECT seq, substr(text, 1, {VIEW_BODY_CHARS}), substr(html, 1, {VIEW_BODY_CHARS}) FROM emails
+            WHERE length(text) > {VIEW_BODY_CHARS} OR length(html) > {VIEW_BODY_CHARS};
         """,
     ),
     (
