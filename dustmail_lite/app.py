@@ -72,7 +72,8 @@ class Server:
         )
         if await self.store.count_active_keys() == 0:
             log.warning(
-                "No API keys yet. Create one with: dustmail-lite keys create --owner NAME [--plan premium]"
+                "No API keys yet. Create one with: %s keys create --owner NAME [--plan premium]",
+                self.config.admin_command,
             )
 
     async def stop(self) -> None:

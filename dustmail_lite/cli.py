@@ -4,49 +4,103 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
-import logging
+import os
+import shlex
+import shutil
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
 import uvicorn
 
-from . import __version__, keys
+from . import __version__, keys, logs
 from .api import timestamp
-from .config import Config, ConfigError, load
+from .config import LOG_LEVELS, Config, ConfigError, load, with_overrides
 from .domains import DomainError, DomainNotFound, Domains, DomainTaken, required_records
 from .limits import check_open_mail_drop
 from .plans import DomainStatus
-from .store import PLANS, Store, StoreError, open_target
+from .store import PLANS, Store, StoreError, StoreUnavailable, open_target
 from .store.copy import copy_store
+from .store.postgres import redacted
 from .tls import Certificates, TlsError
 
 
 def _config(ctx: click.Context) -> Config:
+    """The configuration the command line selects (loaded on first use, so `serve --config` works)."""
+    state = _state(ctx)
+    if state.get("config") is None:
+        try:
+            config = load(state.get("config_path"))
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        if state.get("db"):
+            config = with_overrides(config, storage={"path": os.path.abspath(state["db"])})
+        state["config"] = dataclasses.replace(config, admin_command=_admin_command(config, state))
+    selected: Config = state["config"]
+    return selected
+
+
+def _state(ctx: click.Context) -> dict[str, Any]:
     state = ctx.find_object(dict)
-    assert state is not None
-    config: Config = state["config"]
-    return config
+    assert state is not None, "the main group sets ctx.obj"
+    return state
+
+
+def _executable() -> str:
+    """How this program was started, as a command that works from any folder."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    if Path(argv0).name == "dustmail-lite":
+        return shlex.quote(os.path.abspath(argv0) if os.sep in argv0 else shutil.which(argv0) or argv0)
+    if Path(argv0).name == "__main__.py":
+        return f"{shlex.quote(sys.executable)} -m dustmail_lite"
+    return "dustmail-lite"
+
+
+def _admin_command(config: Config, state: dict[str, Any]) -> str:
+    """The command line an operator runs to reach the same database as this process."""
+    words = [_executable()]
+    if state.get("config_path"):
+        words += ["--config", shlex.quote(os.path.abspath(state["config_path"]))]
+    if state.get("db"):
+        words += ["--db", shlex.quote(config.database)]
+    return " ".join(words)
 
 
 def with_store(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
-    """Run an async command body with the store open; `fn(config, store, ...)`."""
+    """Run an async command body with the store open; `fn(config, store, ...)`.
+
+    Admin commands never create a database: a missing file means the wrong folder,
+    config or --db far more often than a wish for an empty one."""
 
     @click.pass_context
     @wraps(fn)
     def command(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
         config = _config(ctx)
+        database = config.database
+        if config.storage.url:
+            database = redacted(config.storage.url)  # a server's database: nothing to find on disk
+        elif database != ":memory:" and not Path(database).exists():
+            raise click.ClickException(
+                f"no database at {database}. `serve` creates it (or `{config.admin_command} init`); "
+                "to manage a running server's database, give the same --config or --db as the server."
+            )
+        info(f"database: {database}")
 
         async def run() -> Any:
             store = Store.from_config(config)
             async with store:
                 return await fn(config, store, *args, **kwargs)
 
-        return asyncio.run(run())
+        try:
+            return asyncio.run(run())
+        except StoreUnavailable as exc:
+            raise click.ClickException(f"database {database}: {exc}") from None
 
     return command
 
@@ -79,7 +133,35 @@ class GracefulServer(uvicorn.Server):
             self._captured_signals.clear()
 
 
-@click.group()
+_GLOBAL_OPTIONS = ("--config", "--db")
+
+
+class HintingCommand(click.Command):
+    """Options that belong before the subcommand get a hint instead of a bare `No such option`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            if exc.option_name not in _GLOBAL_OPTIONS:
+                raise
+            value = "FILE" if exc.option_name == "--config" else "DB_FILE"
+            raise click.UsageError(
+                f"{exc.message.rstrip('.')}. {exc.option_name} goes before the subcommand: "
+                f"dustmail-lite {exc.option_name} {value} {ctx.command_path.split(' ', 1)[-1]} ...",
+                ctx,
+            ) from None
+
+
+class HintingGroup(HintingCommand, click.Group):
+    command_class = HintingCommand
+    group_class = type
+
+
+JSON_HELP = "Print JSON instead of text, for scripts."
+
+
+@click.group(cls=HintingGroup)
 @click.version_option(__version__, prog_name="dustmail-lite")
 @click.option(
     "--config",
@@ -88,32 +170,77 @@ class GracefulServer(uvicorn.Server):
     type=click.Path(dir_okay=False),
     help="TOML config file (default: $DUSTMAIL_CONFIG, else the built-in defaults).",
 )
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="SQLite database file, overriding [storage] path (default: ~/.local/share/dustmail-lite/"
+    "dustmail.sqlite3, or relative to the config file's folder).",
+)
 @click.pass_context
-def main(ctx: click.Context, config_path: str | None) -> None:
+def main(ctx: click.Context, config_path: str | None, db: str | None) -> None:
     """dustmail-lite: a self-hosted temporary-email server (DustMail API + SMTP)."""
-    try:
-        ctx.obj = {"config": load(config_path)}
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    ctx.obj = {"config_path": config_path, "db": db, "config": None}
 
 
 @main.command()
-@click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning", "error"]))
 @click.pass_context
-def serve(ctx: click.Context, log_level: str) -> None:
+def init(ctx: click.Context) -> None:
+    """Create the database if it does not exist yet (serve does this too)."""
+    config = _config(ctx)
+    existed = Path(config.database).exists()
+
+    async def run() -> None:
+        async with Store.from_config(config):
+            pass
+
+    asyncio.run(run())
+    info(f"database: {config.database} ({'already there' if existed else 'created'})")
+
+
+@main.command()
+@click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), help="Same as `dustmail-lite --config`."
+)
+@click.option("--host", help="HTTP address, overriding [http] host.")
+@click.option("--port", type=click.IntRange(0, 65535), help="HTTP port, overriding [http] port.")
+@click.option("--smtp-host", help="SMTP address, overriding [smtp] host.")
+@click.option("--smtp-port", type=click.IntRange(0, 65535), help="SMTP port, overriding [smtp] port.")
+@click.option("--db", type=click.Path(dir_okay=False), help="Database file, overriding [storage] path.")
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    default=None,
+    help="Overrides [logging] level (default info).",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    config_path: str | None,
+    host: str | None,
+    port: int | None,
+    smtp_host: str | None,
+    smtp_port: int | None,
+    db: str | None,
+    log_level: str | None,
+) -> None:
     """Run the HTTP API, the SMTP listener and the purge on one event loop."""
     from .app import create_app
 
+    state = _state(ctx)
+    state.update({k: v for k, v in (("config_path", config_path), ("db", db)) if v})
     config = _config(ctx)
+    http = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    smtp = {k: v for k, v in (("host", smtp_host), ("port", smtp_port)) if v is not None}
+    config = with_overrides(config, http=http, smtp=smtp)
+    logs.configure(config.logging, log_level)
+    level = (log_level or config.logging.level).lower()
     options: dict[str, Any] = {}
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         check_open_mail_drop(config, warn=False)  # the server warns when it starts
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     if config.http.trusted_proxies:
         options["forwarded_allow_ips"] = list(config.http.trusted_proxies)
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
     try:
         import uvloop  # noqa: F401
 
@@ -126,16 +253,14 @@ def serve(ctx: click.Context, log_level: str) -> None:
         options["http"] = "httptools"
     except ImportError:
         pass
-    for what, host, port in (
-        ("HTTP", config.http.host, config.http.port),
-        ("SMTP", config.smtp.host, config.smtp.port),
-    ):
-        problem = _cannot_listen(host, port)
+    listeners = (("HTTP", config.http.host, config.http.port), ("SMTP", config.smtp.host, config.smtp.port))
+    for what, address, number in listeners:
+        problem = _cannot_listen(address, number)
         if problem:
-            section = what.lower()
+            flag = "--port" if what == "HTTP" else "--smtp-port"
             raise click.ClickException(
-                f"cannot listen on {host}:{port} for {what}: {problem}. Stop the other server or set "
-                f"[{section}] port in a config file (--config)."
+                f"cannot listen on {address}:{number} for {what}: {problem}. Stop the other server, or pick "
+                f"another port with `serve {flag} N` (or [{what.lower()}] port in a config file)."
             )
     try:
         Certificates(config.smtp.tls_cert, config.smtp.tls_key).load()
@@ -146,25 +271,50 @@ def serve(ctx: click.Context, log_level: str) -> None:
         problem = asyncio.run(_cannot_open_store(config))
         if problem:
             raise click.ClickException(f"[storage] url: {problem}")
+    else:
+        problem = _cannot_create(config.database)
+        if problem:
+            raise click.ClickException(
+                f"cannot use the database {config.database}: {problem}. Give serve a writable place with "
+                "--db FILE or [storage] path."
+            )
     info(
         f"dustmail-lite {__version__}: HTTP on http://{config.http.host}:{config.http.port}, "
         f"SMTP on {config.smtp.host}:{config.smtp.port}, config {config.source}"
     )
+    info(f"database: {redacted(config.storage.url) if config.storage.url else config.database}")
     server = GracefulServer(
         uvicorn.Config(
             create_app(config),
             host=config.http.host,
             port=config.http.port,
-            log_level=log_level,
+            log_level=level,
+            log_config=logs.uvicorn_log_config(),
             lifespan="on",
             timeout_graceful_shutdown=max(1, int(config.smtp.shutdown_grace)),
-            access_log=log_level == "debug",
+            access_log=config.logging.access_log,
             **options,
         )
     )
     server.run()
     if not server.started:
         sys.exit(3)  # startup failed (port in use, unreadable database): uvicorn logged why
+
+
+def _cannot_create(database: str) -> str | None:
+    """Why serve could not open or create the database file (said plainly), or None."""
+    if database == ":memory:":
+        return None
+    path = Path(database)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create the folder {path.parent} ({exc.strerror or exc})"
+    if path.is_dir():
+        return "it is a folder"
+    if path.exists():
+        return None if os.access(path, os.R_OK | os.W_OK) else "the file is not readable and writable"
+    return None if os.access(path.parent, os.W_OK) else f"the folder {path.parent} is not writable"
 
 
 def _cannot_listen(host: str, port: int) -> str | None:
@@ -211,7 +361,7 @@ async def keys_create(config: Config, store: Store, owner: str, plan: str | None
 
 
 @keys_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @with_store
 async def keys_list(config: Config, store: Store, as_json: bool) -> None:
     """List keys (prefixes only; keys are never stored)."""
@@ -231,7 +381,7 @@ async def keys_list(config: Config, store: Store, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        info("No keys yet. Create one with: dustmail-lite keys create --owner NAME")
+        info(f"No keys yet. Create one with: {config.admin_command} keys create --owner NAME")
         return
     click.echo(f"{'ID':<13} {'ACCOUNT':<16} {'PLAN':<8} {'PREFIX':<18} {'STATUS':<8} LABEL")
     for r in rows:
@@ -279,9 +429,10 @@ def accounts() -> None:
 
 
 @accounts.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @with_store
 async def accounts_list(config: Config, store: Store, as_json: bool) -> None:
+    """Every account with its plan and its counts of active keys and inboxes."""
     rows = [
         {
             "name": a.name,
@@ -330,7 +481,7 @@ def _records_text(domain: Any, mx_host: str) -> str:
 @domains.command("add")
 @click.argument("domain")
 @click.option("--owner", required=True, help="Account that will own the domain.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @with_store
 async def domains_add(config: Config, store: Store, domain: str, owner: str, as_json: bool) -> None:
     """Claim DOMAIN for an account and print the DNS records to create."""
@@ -359,7 +510,7 @@ async def domains_add(config: Config, store: Store, domain: str, owner: str, as_
 
 @domains.command("verify")
 @click.argument("domain")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @with_store
 async def domains_verify(config: Config, store: Store, domain: str, as_json: bool) -> None:
     """Check DOMAIN's TXT and MX records now; exit 0 only when verified."""
@@ -383,7 +534,7 @@ async def domains_verify(config: Config, store: Store, domain: str, as_json: boo
 
 
 @domains.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @with_store
 async def domains_list(config: Config, store: Store, as_json: bool) -> None:
     """Every custom domain with its owner, status and last check."""

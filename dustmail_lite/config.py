@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_VAR = "DUSTMAIL_CONFIG"
+APP_DIR_NAME = "dustmail-lite"
 
 
 class ConfigError(Exception):
@@ -100,7 +101,13 @@ def setting(default: Any, kind: str, help: str, minimum: float | None = None) ->
 
 @dataclass(frozen=True)
 class StorageConfig:
-    path: str = setting("dustmail.sqlite3", STR, "SQLite database file (created if missing, mode 0600)")
+    path: str = setting(
+        "dustmail.sqlite3",
+        STR,
+        "SQLite database file, created by serve (mode 0600); a relative path is relative to this"
+        " file's folder (with no config file: to $XDG_DATA_HOME/dustmail-lite, by default"
+        " ~/.local/share/dustmail-lite)",
+    )
     url: str = setting(
         "", STR, "PostgreSQL instead of the file: postgresql://user:password@host:5432/database"
     )
@@ -313,6 +320,29 @@ class WebConfig:
     prefix: str = setting("/", STR, "URL path the dashboard is served under")
 
 
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = setting("info", STR, "least severe level logged: debug, info, warning or error")
+    format: str = setting("text", STR, '"text" (one line per event) or "json" (one JSON object per line)')
+    access_log: bool = setting(
+        False, BOOL, "log one line per HTTP request (method, path, status; never headers)"
+    )
+    sql: bool = setting(
+        False, BOOL, "log every SQL statement (aiosqlite, at debug level): for debugging only"
+    )
+
+
+def data_dir() -> Path:
+    """Where the database lives when no config file says otherwise (XDG base directories)."""
+    base = os.environ.get("XDG_DATA_HOME") or ""
+    root = Path(base) if Path(base).is_absolute() else Path.home() / ".local" / "share"
+    return root / APP_DIR_NAME
+
+
 @dataclass(frozen=True)
 class Config:
     storage: StorageConfig = field(default_factory=StorageConfig)
@@ -324,10 +354,26 @@ class Config:
     wait: WaitConfig = field(default_factory=WaitConfig)
     dns: DnsConfig = field(default_factory=DnsConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: str = field(default="<defaults>", compare=False)
+    # The folder a relative [storage] path is relative to: the config file's; "" = data_dir().
+    base_dir: str = field(default="", compare=False)
+    # How an operator runs the CLI against this same database (hints in messages); set by the CLI.
+    admin_command: str = field(default="dustmail-lite", compare=False)
 
     def plan(self, name: str) -> PlanConfig:
         return self.plans.get(name)
+
+    @property
+    def database(self) -> str:
+        """The database file this configuration means, as an absolute path (or ":memory:")."""
+        path = self.storage.path
+        if path == ":memory:":
+            return path
+        expanded = Path(path).expanduser()
+        if expanded.is_absolute():
+            return str(expanded)
+        return str((Path(self.base_dir) if self.base_dir else data_dir()) / expanded)
 
 
 def _is_section(f: dataclasses.Field[Any]) -> bool:
@@ -335,7 +381,7 @@ def _is_section(f: dataclasses.Field[Any]) -> bool:
 
 
 def _section_fields(cls: type) -> list[dataclasses.Field[Any]]:
-    return [f for f in dataclasses.fields(cls) if f.name != "source"]
+    return [f for f in dataclasses.fields(cls) if f.name not in ("source", "base_dir", "admin_command")]
 
 
 def _merge(defaults: Any, data: dict[str, Any], prefix: str, source: str) -> Any:
@@ -364,9 +410,9 @@ def _merge(defaults: Any, data: dict[str, Any], prefix: str, source: str) -> Any
     return dataclasses.replace(defaults, **changes)
 
 
-def from_dict(data: dict[str, Any], source: str = "<dict>") -> Config:
+def from_dict(data: dict[str, Any], source: str = "<dict>", base_dir: str = "") -> Config:
     config: Config = _merge(Config(), data, "", source)
-    config = dataclasses.replace(config, source=source)
+    config = dataclasses.replace(config, source=source, base_dir=base_dir)
     _validate(config)
     return config
 
@@ -409,6 +455,10 @@ def _validate(config: Config) -> None:
             raise ConfigError(
                 f"{source}: 'smtp.unlimited_clients': {network!r} is not an address or network"
             ) from None
+    if config.logging.level not in LOG_LEVELS:
+        raise ConfigError(f"{source}: 'logging.level' must be one of {', '.join(LOG_LEVELS)}")
+    if config.logging.format not in LOG_FORMATS:
+        raise ConfigError(f'{source}: \'logging.format\' must be "text" or "json"')
     if config.wait.default_timeout > config.wait.max_timeout:
         raise ConfigError(f"{source}: 'wait.default_timeout' is longer than 'wait.max_timeout'")
 
@@ -462,8 +512,14 @@ def load(path: str | os.PathLike[str] | None = None) -> Config:
     the DUSTMAIL_* variables of ENV_OVERRIDES over it."""
     if path is None:
         path = os.environ.get(ENV_VAR) or None
-    config = Config() if path is None else from_dict(_read_toml(path), str(path))
+    if path is None:
+        config = Config()
+    else:
+        config = from_dict(_read_toml(path), str(path), base_dir=str(Path(path).resolve().parent))
     config = apply_env_overrides(config, os.environ)
+    if os.environ.get("DUSTMAIL_STORAGE_PATH") and config.storage.path != ":memory:":
+        # Like --db: a relative path is relative to the current folder.
+        config = with_overrides(config, storage={"path": os.path.abspath(config.storage.path)})
     _validate(config)
     return config
 
@@ -480,6 +536,16 @@ def _read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+
+
+def with_overrides(config: Config, **sections: dict[str, Any]) -> Config:
+    """`config` with some keys replaced, e.g. from command-line options: {"http": {"port": 8080}}."""
+    changes = {
+        name: dataclasses.replace(getattr(config, name), **values)
+        for name, values in sections.items()
+        if values
+    }
+    return dataclasses.replace(config, **changes)
 
 
 def documented_keys(cls: type = Config, prefix: str = "") -> dict[str, tuple[Any, str]]:

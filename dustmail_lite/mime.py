@@ -209,6 +209,16 @@ def _bare_address(value: str | None) -> str:
         return ""
 
 
+def _display_name(value: str | None) -> str:
+    """The sender's name in `From: Acme <noreply@acme.example>` (decoded), or ""."""
+    if not value:
+        return ""
+    try:
+        return clean(email.utils.parseaddr(decode_header_value(value))[0]).strip()[:200]
+    except Exception:
+        return ""
+
+
 def _decode_payload(part: Message) -> str:
     """A text part as a str with \n line ends (the raw message keeps the wire's CRLF)."""
     payload = part.get_payload(decode=True)
@@ -375,6 +385,7 @@ def parse_message(raw: bytes, envelope_from: str = "", limits: Limits = Limits()
         ]
         subject = decode_header_value(raw_header(message, "Subject"))
         mail_from = _bare_address(raw_header(message, "From")) or clean(envelope_from)
+        details["from_name"] = _display_name(raw_header(message, "From"))
         details["to"] = _addresses(_raw_headers(message, "To"))
         details["cc"] = _addresses(_raw_headers(message, "Cc"))
     except Exception:

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, TLSSetupException, syntax
 
-from . import smtp_limits
+from . import logs, smtp_limits
 from .config import SmtpConfig
 from .domains import DomainError, Domains, normalise_domain
 from .inboxes import InboxService
@@ -112,6 +112,7 @@ class DustmailSMTP(SMTP):
         self.rated_client: str | None = None  # None: spared by the per-client rates
         self.admitted = False
         self.refusal: str | None = None
+        self._replies: list[str] | None = None
 
     def __dir__(self) -> list[str]:
         # aiosmtpd's __init__ runs inspect.getmembers(self) and dir(self) on every connection
@@ -138,6 +139,10 @@ class DustmailSMTP(SMTP):
 
     def connection_lost(self, error: Exception | None) -> None:
         self.connections.release(self, self.client)
+        envelope = self.envelope
+        if envelope is not None and envelope.mail_from and envelope.rcpt_tos:
+            # Recipients accepted, no reply to DATA: the client left or was cut off (timeout).
+            logs.aborted(self.ip, self.uses_tls, envelope.mail_from, list(envelope.rcpt_tos))
         super().connection_lost(error)
 
     async def _handle_client(self) -> None:
@@ -169,6 +174,8 @@ class DustmailSMTP(SMTP):
     async def push(self, status: Any) -> None:
         await super().push(status)
         text = status if isinstance(status, str) else status.decode("ascii", "replace")
+        if self._replies is not None:
+            self._replies.append(text)
         if text.startswith("421"):
             if self.transport is not None:
                 self.transport.close()  # every 421 of ours ends the session
@@ -195,12 +202,46 @@ class DustmailSMTP(SMTP):
             return
         await super().smtp_STARTTLS(arg)
 
+    async def _replies_to(self, command: Any, arg: str) -> list[str]:
+        """Run an aiosmtpd command handler and return the reply lines it sent."""
+        replies: list[str] = []
+        self._replies = replies
+        try:
+            await command(arg)
+        finally:
+            self._replies = None
+        return replies
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        envelope = self.envelope
+        replies = await self._replies_to(self._receive_data, arg)
+        # A transaction is a DATA the client was invited to send (354); its reply is the last line.
+        if envelope is not None and replies and replies[0].startswith("354") and len(replies) > 1:
+            content = envelope.original_content
+            logs.transaction(
+                self.ip,
+                self.uses_tls,
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                len(content) if content is not None else None,
+                replies[-1],
+                envelope.__dict__.get("stored_ids", []),
+            )
+
+    @property
+    def uses_tls(self) -> bool:
+        return self._tls_protocol is not None or (self.session is not None and bool(self.session.ssl))
+
     async def smtp_MAIL(self, arg: str) -> None:
         refusal = _utf8_refusal(arg, "SMTPUTF8" in (arg or "").upper().split())
         if refusal:
             await self.push(refusal)
             return
-        await super().smtp_MAIL(arg)
+        replies = await self._replies_to(super().smtp_MAIL, arg)
+        if replies and replies[-1][:1] in ("4", "5") and self.envelope is not None and (arg or "").count("<"):
+            sender = arg[arg.index("<") + 1 :].partition(">")[0]
+            logs.refused_sender(self.ip, self.uses_tls, sender, replies[-1])
         if self.envelope is not None and self.envelope.mail_from and self.transaction_deadline is None:
             self.transaction_deadline = self.loop.time() + self.transaction_timeout
             self._reset_timeout()
@@ -213,8 +254,7 @@ class DustmailSMTP(SMTP):
             return
         await super().smtp_RCPT(arg)
 
-    @syntax("DATA")
-    async def smtp_DATA(self, arg: str) -> None:
+    async def _receive_data(self, arg: str) -> None:
         # aiosmtpd's DATA reads CRLF lines only; this one also takes bare LF and lone CR
         # (smtp_wire.read_data), with the same replies and the same end of data.
         if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
@@ -284,6 +324,11 @@ def split_subaddress(local: str, separator: str) -> tuple[str, str | None]:
     return base, tag
 
 
+def _peer_ip(session: Session) -> str:
+    peer = session.peer
+    return peer[0] if isinstance(peer, tuple) else str(peer)
+
+
 _method_names: dict[type, list[str]] = {}
 
 
@@ -332,10 +377,14 @@ class IngestHandler:
         if reply.startswith("550 5.1.1"):
             self.guard.unknown_recipient(client)
         if self.guard.is_probing(client):
-            return smtp_limits.PROBING
-        delay = self.guard.tarpit_delay(client)
-        if delay:
-            await asyncio.sleep(delay)
+            reply = smtp_limits.PROBING
+        else:
+            delay = self.guard.tarpit_delay(client)
+            if delay:
+                await asyncio.sleep(delay)
+        if not reply.startswith("2"):
+            tls = isinstance(server, DustmailSMTP) and server.uses_tls
+            logs.refused_recipient(_peer_ip(session), tls, envelope.mail_from, address, reply)
         return reply
 
     async def _rcpt_reply(self, client: str | None, envelope: Envelope, address: str) -> str:
@@ -421,6 +470,7 @@ class IngestHandler:
             email = await self.parser.parse(raw, sender, self.limits, self.smtp.parse_timeout)
             email.details["tls"] = session.ssl is not None
             ids = await self._deliver(inboxes, envelope.__dict__.get("tags", {}), email, quotas)
+            envelope.__dict__["stored_ids"] = ids
         except QuotaExceeded as exc:
             log.info("refused a message with 452: %s", exc)
             return MAILBOX_FULL

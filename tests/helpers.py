@@ -172,6 +172,7 @@ class Env:
         )
         write_toml(self.config_path, data)
         self.config: Config = load(self.config_path)
+        self.cli("init")  # admin commands refuse a database that does not exist yet
 
     def cli(self, *args: str, expect: int = 0, input: str | None = None) -> Any:
         # In a thread of its own: the CLI runs asyncio.run(), and a test driving Playwright's

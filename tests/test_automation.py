@@ -220,9 +220,9 @@ def test_many_concurrent_waiters_all_wake(live):
 
     async def wait_all():
         limits = httpx.Limits(max_connections=300)
-        async with httpx.AsyncClient(base_url=live.base_url, timeout=30, limits=limits) as client:
+        async with httpx.AsyncClient(base_url=live.base_url, timeout=150, limits=limits) as client:
             async def one(inbox):
-                r = await client.get(f"/api/v1/inbox/{inbox['id']}/wait", params={"timeout": 20}, headers=live.auth(key))
+                r = await client.get(f"/api/v1/inbox/{inbox['id']}/wait", params={"timeout": 120}, headers=live.auth(key))
                 return r.json()["data"]["subject"]
 
             tasks = [asyncio.create_task(one(inboxes[n % 5])) for n in range(250)]

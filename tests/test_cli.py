@@ -94,3 +94,105 @@ def test_serve_says_in_one_line_when_the_database_server_cannot_be_reached(tmp_p
     assert result.returncode == 1, result.stderr
     assert "[storage] url: database unreachable" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- which database, and help --------------------------------------------------
+
+
+def _invoke(*args: str, expect: int = 0):
+    from click.testing import CliRunner
+
+    from dustmail_lite.cli import main
+
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == expect, (result.exit_code, result.output, result.stderr)
+    return result
+
+
+def test_a_relative_storage_path_is_relative_to_the_config_file_not_the_current_folder(tmp_path, monkeypatch):
+    config_dir, elsewhere = tmp_path / "etc", tmp_path / "elsewhere"
+    config_dir.mkdir()
+    elsewhere.mkdir()
+    (config_dir / "c.toml").write_text('[storage]\npath = "data/mail.sqlite3"\n')
+    monkeypatch.chdir(elsewhere)
+    expected = config_dir / "data" / "mail.sqlite3"
+    result = _invoke("--config", "../etc/c.toml", "init")
+    assert f"database: {expected} (created)" in result.stderr
+    assert expected.exists() and list(elsewhere.iterdir()) == []
+    result = _invoke("--config", str(config_dir / "c.toml"), "keys", "create", "--owner", "me")
+    assert result.stderr.startswith(f"database: {expected}\n")
+
+
+def test_without_a_config_the_database_is_in_the_xdg_data_folder_from_any_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("DUSTMAIL_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    expected = tmp_path / "data" / "dustmail-lite" / "dustmail.sqlite3"
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        _invoke("init")
+        _invoke("keys", "create", "--owner", folder)
+    listed = json.loads(_invoke("keys", "list", "--json").stdout)
+    assert sorted(k["account"] for k in listed) == ["one", "two"]
+    assert expected.exists() and not list((tmp_path / "one").iterdir())
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    result = _invoke("keys", "list", expect=1)
+    assert str(tmp_path / "home" / ".local/share/dustmail-lite/dustmail.sqlite3") in result.stderr
+
+
+def test_admin_commands_never_create_a_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "nope.sqlite3"
+    for args in (["keys", "list"], ["keys", "create", "--owner", "me"], ["accounts", "list"], ["purge"],
+                 ["backup", str(tmp_path / "b.sqlite3")]):
+        result = _invoke("--db", "nope.sqlite3", *args, expect=1)
+        assert f"no database at {missing}" in result.stderr and "`serve` creates it" in result.stderr
+        assert "--db" in result.stderr and "init" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_options_that_go_before_the_subcommand_get_a_hint(tmp_path):
+    result = _invoke("keys", "list", "--config", "x.toml", expect=2)
+    assert "--config goes before the subcommand: dustmail-lite --config FILE keys list" in result.stderr
+    result = _invoke("purge", "--db", "x.sqlite3", expect=2)
+    assert "--db goes before the subcommand: dustmail-lite --db DB_FILE purge" in result.stderr
+
+
+def test_every_command_and_option_has_help_text():
+    import click
+
+    from dustmail_lite.cli import main
+
+    def walk(command: click.Command, path: str):
+        yield path, command
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                yield from walk(sub, f"{path} {name}")
+
+    for path, command in walk(main, "dustmail-lite"):
+        assert command.help, f"{path} has no help text"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{path} {param.opts[0]} has no help text"
+
+
+def test_purge_names_its_database_and_reports(env):
+    result = env.cli("purge")
+    assert result.stderr.splitlines() == [f"database: {env.config.database}", "Purged 0 inboxes and 0 emails."]
+
+
+def test_the_storage_variable_is_relative_to_the_current_folder_and_hints_name_the_config(tmp_path, monkeypatch):
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "work").mkdir()
+    config = tmp_path / "etc" / "c.toml"
+    config.write_text('[storage]\npath = "from-file.sqlite3"\n')
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("DUSTMAIL_CONFIG", str(config))
+    monkeypatch.setenv("DUSTMAIL_STORAGE_PATH", "here.sqlite3")
+    result = _invoke("init")
+    assert f"database: {tmp_path / 'work' / 'here.sqlite3'} (created)" in result.stderr
+    monkeypatch.delenv("DUSTMAIL_STORAGE_PATH")
+    result = _invoke("keys", "list", expect=1)
+    assert f"no database at {tmp_path / 'etc' / 'from-file.sqlite3'}" in result.stderr
+    assert f"--config {config} init" in result.stderr

@@ -81,6 +81,8 @@ def test_env_var_names_the_file(monkeypatch, tmp_path):
         ("[smtp]\nsubaddress_separator = \"@\"\n", "'smtp.subaddress_separator' must be one character"),
         ("http = 5\n", "'http' must be a table"),
         ("[http\n", "not valid TOML"),
+        ("[logging]\nformat = \"xml\"\n", "'logging.format' must be \"text\" or \"json\""),
+        ("[logging]\nlevel = \"loud\"\n", "'logging.level' must be one of debug, info, warning, error"),
     ],
 )
 def test_bad_config_is_refused_naming_file_and_key(tmp_path, text, message):

@@ -8,12 +8,29 @@ import smtplib
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 from email.message import EmailMessage
 
 import pytest
 from helpers import ServeProcess, free_port, require_tool, write_toml
 
 from dustmail_lite.config import load
+
+
+CONTRACT = Path(__file__).resolve().parent.parent / "docs" / "dustmail-api.md"
+
+
+def contract_snippet(first_line: str) -> str:
+    """The indented client example in the contract that starts with `first_line` (a comment)."""
+    lines = CONTRACT.read_text().splitlines()
+    start = lines.index("    " + first_line) + 1
+    snippet = []
+    for line in lines[start:]:
+        if not line.startswith("    "):
+            break
+        snippet.append(line[4:])
+    assert snippet, first_line
+    return "\n".join(snippet) + "\n"
 
 
 @pytest.fixture
@@ -38,7 +55,8 @@ def deliver(port: int, to: str, subject: str) -> None:
 
 def test_serve_end_to_end_with_the_contracts_clients(serve):
     log = serve.log.read_text()
-    assert "No API keys yet. Create one with: dustmail-lite keys create" in log
+    hint = f"No API keys yet. Create one with: {sys.executable} -m dustmail_lite --config {serve.config_path} keys create"
+    assert hint in log
     key = serve.cli("keys", "create", "--owner", "me").strip()
     curl = require_tool("curl", "Debian package curl")
 
@@ -57,25 +75,21 @@ def test_serve_end_to_end_with_the_contracts_clients(serve):
     )
     assert json.loads(listed.stdout)["data"][0]["email_count"] == 1
 
-    # The contract's Python snippet, unchanged but for the base URL.
-    snippet = (
-        "import requests\n"
-        f'resp = requests.get("{serve.base}/api/v1/inbox/{inbox["id"]}",\n'
-        f'                    headers={{"Authorization": "Bearer {key}"}})\n'
-        'emails = resp.json()["data"]["emails"]\n'
-        'print(f"Received {len(emails)} emails")\n'
-    )
-    result = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True, check=True)
+    # The contract's Python and Node.js snippets, read from it, unchanged but for the base URL, id and key.
+    def from_contract(snippet: str) -> str:
+        return (snippet.replace("https://dustmail.net", serve.base).replace("YOUR_INBOX_ID", inbox["id"])
+                .replace("dm_live_your_api_key", key))
+
+    result = subprocess.run([sys.executable, "-c", from_contract(contract_snippet("# Python"))],
+                            capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "Received 1 emails"
 
-    # The contract's Node.js snippet.
     node = require_tool("node", "Debian package nodejs, Node 18+ for fetch")
-    script = (
-        f"const response = await fetch('{serve.base}/api/v1/inbox/{inbox['id']}',\n"
-        f"  {{ headers: {{ 'Authorization': 'Bearer {key}' }} }});\n"
-        "const { data } = await response.json();\n"
-        "console.log(JSON.stringify(data.emails));\n"
-    )
+    script = from_contract(contract_snippet("// Node.js"))
+    result = subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    assert "subject: 'Verify your email address'" in result.stdout and "from: 'sender@example.com'" in result.stdout
+    # The same with the output as JSON, to check every field.
+    script = script.replace("console.log(data.emails);", "console.log(JSON.stringify(data.emails));")
     result = subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
     [email] = json.loads(result.stdout)
     assert email["subject"] == "Verify your email address" and email["from"] == "sender@example.com"

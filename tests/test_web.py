@@ -92,10 +92,11 @@ def test_sign_in_create_receive_live_open_copy(live, page_for):
 
     # Mail arrives over SMTP and appears without a reload.
     page.evaluate("window.__marker = 'same page'")
-    live.send(address, subject="Welcome to Acme",
+    live.send(address, subject="Welcome to Acme", sender="Acme <noreply@acme.example>",
               body="Your verification code is 482913.\nVerify: https://acme.example/verify?t=abc",
-              html="<h1>Welcome</h1><p>Your verification code is <b>482913</b>.</p>"
-                   "<p><a href='https://acme.example/verify?t=abc'>Verify</a></p>")
+              html="<html><body style='font-family: monospace; color: rgb(1, 2, 3)'>"
+                   "<h1>Welcome</h1><p>Your verification code is <b>482913</b>.</p>"
+                   "<p><a href='https://acme.example/verify?t=abc'>Verify</a></p></body></html>")
     page.wait_for_selector("#email-list li.unread", timeout=5000)
     assert page.evaluate("window.__marker") == "same page"
     assert "Welcome to Acme" in page.inner_text("#email-list")
@@ -105,11 +106,15 @@ def test_sign_in_create_receive_live_open_copy(live, page_for):
     page.wait_for_selector("#view-email:not([hidden])")
     page.wait_for_selector(".chip.code")
     assert page.inner_text(".chip.code .value") == "482913"
+    assert page.inner_text("#email-from").startswith("From Acme <noreply@acme.example> to ")
     page.click(".chip.code button")
     assert page.evaluate("navigator.clipboard.readText()") == "482913"
     assert "https://acme.example/verify?t=abc" in page.inner_text("#extracted")
     frame = page.frame_locator("#email-html")
     assert frame.locator("h1").inner_text() == "Welcome"
+    # The mail's <body> style survives the sanitizer: its font and colour, not the browser's serif.
+    style = frame.locator("h1").evaluate("e => [getComputedStyle(e).fontFamily, getComputedStyle(e).color]")
+    assert style == ["monospace", "rgb(1, 2, 3)"]
     shot(page, "4-email")
 
     page.click("[data-tab=raw]")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from html import escape as html_escape
+from html import unescape as html_unescape
 from urllib.parse import quote
 
 import nh3
@@ -25,9 +27,37 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(base, safe='')}"
 
 
+_BODY_TAG = re.compile(r"<body\b([^>]*)>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+
+
+def _keep_body_style(markup: str) -> str:
+    """The sanitizer drops <body>, and with it the mail's font and colours: carry its style
+    (and bgcolor/text) onto a <div> that wraps the body's content, for the sanitizer to check."""
+    match = _BODY_TAG.search(markup)
+    if not match:
+        return markup
+    attributes = {
+        m.group(1).lower(): html_unescape(m.group(2) or m.group(3) or m.group(4) or "")
+        for m in _ATTRIBUTE.finditer(match.group(1))
+    }
+    styles = []
+    if attributes.get("bgcolor"):
+        styles.append(f"background-color: {attributes['bgcolor']}")
+    if attributes.get("text"):
+        styles.append(f"color: {attributes['text']}")
+    if attributes.get("style"):
+        styles.append(attributes["style"])
+    if not styles:
+        return markup
+    wrapper = f'<div style="{html_escape("; ".join(styles), quote=True)}">'
+    return markup[: match.end()] + wrapper + markup[match.end() :]
+
+
 def sanitize_html(markup: str, remote_images: bool = False) -> str:
     """Email HTML safe to show: no scripts, handlers, forms, base, meta refresh; remote
     images (trackers) dropped unless asked for. The CSP sent with it is a second fence."""
+    markup = _keep_body_style(markup)
 
     def drop_remote_images(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src" and not remote_images:

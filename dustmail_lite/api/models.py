@@ -205,6 +205,7 @@ class Extracted(Model, kw_only=True):
 class EmailDetail(Email, kw_only=True):
     tls: bool
     tag: str | None
+    from_name: str  # the display name in From: ("Acme" in "Acme <noreply@...>"), or ""
     inbox_id: Uuid
     to: list[str]
     cc: list[str]

@@ -135,6 +135,7 @@ def email_detail(email: store.Email, request: Request) -> EmailDetail:
         received_at=timestamp(email.received_at),
         tls=bool(email.tls),
         tag=email.tag,
+        from_name=details.get("from_name", ""),
         inbox_id=email.inbox_id,
         to=details.get("to", []),
         cc=details.get("cc", []),

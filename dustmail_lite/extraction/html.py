@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from html import unescape
 from itertools import accumulate
 
 from selectolax.lexbor import LexborHTMLParser
@@ -99,29 +99,85 @@ def _max_depth(markup: str) -> int:
     return max(steps, default=0) - min(0, min(steps, default=0))
 
 
-class _FlatScanner(HTMLParser):
-    """Text and anchors from a token stream: no tree, so linear whatever the nesting."""
+class _FlatScanner:
+    """Text and anchors from a token stream: no tree, so linear whatever the nesting.
+
+    A tokenizer of its own, not the standard library's `HTMLParser`: that one re-scans the
+    rest of the input at every "<" it cannot finish (60 KB of unclosed "<a " took minutes,
+    repeated "<!--" too on unpatched Pythons). Here every character is read a bounded number
+    of times: a tag, comment or raw-text element left open runs to the end of the input, as
+    in a browser, and is never scanned again.
+    """
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.anchors: list[Anchor] = []
         self._skip = 0
         self._anchor: tuple[str, list[str], str] | None = None
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def feed(self, markup: str) -> None:
+        text_start = search_from = 0
+        end = len(markup)
+        while search_from < end:
+            opening = markup.find("<", search_from)
+            if opening < 0:
+                break
+            after = self._markup(markup, opening, text_start)
+            if after < 0:  # a "<" that starts nothing: text
+                search_from = opening + 1
+            else:
+                text_start = search_from = after
+        if text_start < end:
+            self._data(markup[text_start:])
+
+    def _markup(self, markup: str, opening: int, text_start: int) -> int:
+        """Reads the construct at `opening` (a "<"), text from `text_start` before it; returns
+        where the next one starts, or -1 when the "<" is text."""
+        tag = _TAG_NAME_RE.match(markup, opening)
+        if tag is None and not markup.startswith(("<!", "<?", "</"), opening):
+            return -1
+        if opening > text_start:
+            self._data(markup[text_start:opening])
+        if markup.startswith("<!--", opening):
+            comment_end = _COMMENT_END_RE.search(markup, opening + 4)
+            return comment_end.end() if comment_end else len(markup)
+        if tag is None:  # a declaration, or a bogus comment
+            close = markup.find(">", opening + 2)
+            return close + 1 if close >= 0 else len(markup)
+        attrs, after = _read_attributes(markup, tag.end())
+        if after < 0:
+            return len(markup)  # a tag still open at the end of the input is dropped
+        name = tag.group(2).lower()
+        if tag.group(1):
+            self._end_tag(name)
+            return after
+        self._start_tag(name, attrs)
+        if markup.startswith("/>", after - 2):
+            self._end_tag(name)
+        elif name in _RAW_TEXT_TAGS:
+            return self._raw_text(markup, name, after)
+        return after
+
+    def _raw_text(self, markup: str, name: str, start: int) -> int:
+        """The content of <script>, <style>, <title>...: text up to its end tag, no markup."""
+        close = _RAW_TEXT_END_RE[name].search(markup, start)
+        stop = close.start() if close else len(markup)
+        if stop > start:
+            self._data(markup[start:stop])
+        return stop
+
+    def _start_tag(self, tag: str, values: dict[str, str | None]) -> None:
         if tag in _SKIP_TAGS:
             self._skip += 1
         elif _BLOCK_TAG_RE.match("<" + tag):
             self.parts.append(_BREAK)
-        values = dict(attrs)
         if tag in ("a", "area") and values.get("href") and len(self.anchors) < MAX_ANCHORS:
             self._close_anchor()
             self._anchor = (str(values["href"]).strip(), [], "")
         elif tag == "img" and self._anchor is not None and not self._anchor[2]:
             self._anchor = (self._anchor[0], self._anchor[1], str(values.get("alt") or " "))
 
-    def handle_endtag(self, tag: str) -> None:
+    def _end_tag(self, tag: str) -> None:
         if tag in _SKIP_TAGS and self._skip:
             self._skip -= 1
         elif _BLOCK_TAG_RE.match("</" + tag):
@@ -129,8 +185,9 @@ class _FlatScanner(HTMLParser):
         if tag in ("a", "area"):
             self._close_anchor()
 
-    def handle_data(self, data: str) -> None:
+    def _data(self, raw: str) -> None:
         if not self._skip:
+            data = unescape(raw) if "&" in raw else raw
             self.parts.append(data)
             if self._anchor is not None:
                 self._anchor[1].append(data)
@@ -143,12 +200,46 @@ class _FlatScanner(HTMLParser):
             self._anchor = None
 
 
+_COMMENT_END_RE = re.compile(r"--!?>")
+_TAG_NAME_RE = re.compile(r"<(/?)([a-zA-Z][^\t\n\r\f />]*+)")
+# One attribute, the spaces and slashes before it included; a quoted value left open runs to
+# the end of the input. Possessive quantifiers: no backtracking, so linear on any input.
+_ATTRIBUTE_RE = re.compile(
+    r"""[\t\n\r\f /]*+(?:([^\t\n\r\f />][^\t\n\r\f />=]*+)"""
+    r"""(?:[\t\n\r\f ]*+=[\t\n\r\f ]*+("[^"]*+"?|'[^']*+'?|[^\t\n\r\f >]*+))?)?"""
+)
+_RAW_TEXT_TAGS = ("script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes")
+_RAW_TEXT_END_RE = {name: re.compile(rf"</{name}(?=[\t\n\r\f />])", re.IGNORECASE) for name in _RAW_TEXT_TAGS}
+MAX_ATTRIBUTES = 256  # read per tag; the rest of a tag with more is skipped, not kept
+
+
+def _read_attributes(markup: str, position: int) -> tuple[dict[str, str | None], int]:
+    """The attributes of a tag (the first of a name wins, as in a browser) and the index after
+    its ">", or -1 when the input ends inside the tag."""
+    values: dict[str, str | None] = {}
+    end = len(markup)
+    while position < end:
+        if markup[position] == ">":
+            return values, position + 1
+        attribute = _ATTRIBUTE_RE.match(markup, position)
+        assert attribute is not None  # every part of the pattern is optional
+        if attribute.end() == position:
+            return values, position + 1 if markup[position] == ">" else -1
+        position = attribute.end()
+        name, value = attribute.group(1), attribute.group(2)
+        if name is not None and len(values) < MAX_ATTRIBUTES:
+            values.setdefault(name.lower(), None if value is None else _attribute_value(value))
+    return values, -1
+
+
+def _attribute_value(value: str) -> str:
+    if value[:1] in ("'", '"'):
+        value = value[1:-1] if len(value) > 1 and value[-1] == value[0] else value[1:]
+    return unescape(value) if "&" in value else value
+
+
 def _parse_flat(markup: str) -> HtmlDocument:
     scanner = _FlatScanner()
-    try:
-        scanner.feed(markup)
-        scanner.close()
-    except Exception:
-        pass  # a best effort on broken markup: keep what was read
+    scanner.feed(markup)
     scanner._close_anchor()
     return HtmlDocument(_tidy("".join(scanner.parts)), scanner.anchors)

@@ -67,7 +67,7 @@ class Store(AccountQueries, InboxQueries, EmailQueries, DomainQueries, Maintenan
             "address_quarantine": config.inboxes.username_quarantine,
             "on_committed": on_committed,
         }
-        return open_target(config.storage.url or config.storage.path, **options)
+        return open_target(config.storage.url or config.database, **options)
 
     async def open(self) -> None:
         await self._open_connections()

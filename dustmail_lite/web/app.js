@@ -758,7 +758,8 @@ async function openEmail(inboxId, emailId) {
   setTitle(subject);
   $("email-subject").textContent = subject;
   $("delete-email").setAttribute("aria-label", `Delete email ${subject}`);
-  $("email-from").textContent = `From ${email.from}${email.to.length ? ` to ${email.to.join(", ")}` : ""}`;
+  const sender = email.from_name ? `${email.from_name} <${email.from}>` : email.from;
+  $("email-from").textContent = `From ${sender}${email.to.length ? ` to ${email.to.join(", ")}` : ""}`;
   $("email-date").textContent = formatDate(email.received_at);
   $("email-tls").textContent = email.tls ? "over TLS" : "no TLS";
   $("email-tls").title = email.tls ? "The sender delivered it over STARTTLS" : "The sender delivered it in clear text";

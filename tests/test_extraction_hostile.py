@@ -1,0 +1,93 @@
+"""Hostile HTML through `extract` in process: the time grows linearly with the input.
+
+No absolute timings (the machine is shared): each input is measured at n and at 4n, in CPU time
+of this process (which other jobs inflate far less than the wall clock), the fastest of five
+runs each, and 4n must cost less than 8x n. Linear work gives ~4x; the quadratic
+tokenizer these replace gave ~16x (60 KB of unclosed "<a " took 144 s). Each input goes through
+`extract` (whichever engine it routes to) and through the fallback tokenizer directly, so both
+paths are covered whatever the routing thresholds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from dustmail_lite.extraction import extract
+from dustmail_lite.extraction import html as html_module
+
+HOSTILE: dict[str, Callable[[int], str]] = {
+    "unclosed <a": lambda n: "<a " * n,
+    "open comments": lambda n: "<!--" * n,
+    "bare <": lambda n: "<" * (3 * n),
+    "declarations": lambda n: "<!" * n,
+    "unclosed end tags": lambda n: "</a " * n,
+    "quotes in an attribute": lambda n: '<a href="https://x.example/" title=' + '"' * (5 * n) + ">x</a>",
+    "an unclosed quoted value": lambda n: "<a title='" + "x<a " * n,
+    "many attributes": lambda n: "<a " + "x=1 " * n + ">text</a>",
+    "nested divs": lambda n: "<div>" * n + "482913" + "</div>" * n,
+    "nested anchors": lambda n: "<a href='https://x.example/'>" * n,
+    "misnested formatting": lambda n: "<b><p><i>" * n,
+    "nested tables": lambda n: "<table><tr><td>" * n,
+    "an open script": lambda n: "<script>" + "</scrip" * n,
+    # balanced, so shallow: these stay with lexbor (adoption agency, foster parenting)
+    "misnested, balanced": lambda n: "<b><p></b></p>" * n,
+    "text in tables": lambda n: "<table>x<b>y</table>" * n,
+}
+# Past 4,000 "<" deeply nested markup routes to the fallback tokenizer: n and 4n both above it,
+# so a ratio compares one engine with itself (inputs without tags stay with lexbor).
+N = 5_000
+
+
+def _fastest(fn: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(5):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def _growth(parse: Callable[[str], object], make: Callable[[int], str]) -> float:
+    small, large = make(N), make(4 * N)
+    parse(small)  # warm-up: regex compilation, imports
+    # A floor of 2 ms keeps timer noise on tiny inputs from being read as growth.
+    return max(_fastest(lambda: parse(large)), 0.002) / max(_fastest(lambda: parse(small)), 0.002)
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_extract_is_linear_on_hostile_html(name):
+    ratio = _growth(lambda markup: extract("subject", "", markup), HOSTILE[name])
+    assert ratio < 8, f"{name}: 4x the input took {ratio:.1f}x the time"
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_the_fallback_tokenizer_is_linear_on_hostile_html(name):
+    ratio = _growth(html_module._parse_flat, HOSTILE[name])
+    assert ratio < 8, f"{name}: 4x the input took {ratio:.1f}x the time"
+
+
+def test_the_fallback_tokenizer_reads_what_the_extractor_needs():
+    markup = (
+        "<html><head><title>t</title><style>p{}</style></head><body>"
+        "<p>Your code is <b>482913</b></p><!-- <a href='https://hidden.example/'>no</a> -->"
+        "<script>var a = '<a href=\"https://script.example/\">';</script>"
+        "<div><a HREF='https://x.example/v?t=a&amp;b=1' title='>'>Verify &amp; go</a></div>"
+        '<a href="https://x.example/logo"><img alt="Logo" src="l.png"></a>'
+        "<p>1 < 2 and 3 > 2</p><a href='https://x.example/open' title=\"never closed"
+    )
+    document = html_module._parse_flat(markup)
+    assert document.text == "Your code is 482913\n\nVerify & go\n\n1 < 2 and 3 > 2"
+    assert [(a.href, a.text, a.image_only) for a in document.anchors] == [
+        ("https://x.example/v?t=a&b=1", "Verify & go", False),
+        ("https://x.example/logo", "Logo", True),
+    ]
+    assert document == html_module.parse_html(markup)  # what lexbor reads from it too
+
+
+def test_tag_soup_leaves_the_rest_of_the_mail_readable():
+    markup = "<p>Your verification code is 482913</p>" + "<a " * 20_000
+    result = extract("Confirm", "", markup)
+    assert [code.value for code in result.codes] == ["482913"]
