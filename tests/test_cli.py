@@ -178,8 +178,11 @@ def test_every_command_and_option_has_help_text():
 
 
 def test_purge_names_its_database_and_reports(env):
+    from dustmail_lite.store.postgres import redacted
+
     result = env.cli("purge")
-    assert result.stderr.splitlines() == [f"database: {env.config.database}", "Purged 0 inboxes and 0 emails."]
+    named = redacted(env.config.storage.url) if env.config.storage.url else env.config.database
+    assert result.stderr.splitlines() == [f"database: {named}", "Purged 0 inboxes and 0 emails."]
 
 
 def test_the_storage_variable_is_relative_to_the_current_folder_and_hints_name_the_config(tmp_path, monkeypatch):
