@@ -26,6 +26,7 @@ from .domains import Domains
 from .events import EventHub
 from .inboxes import InboxService
 from .limits import check_open_mail_drop
+from .mcp import mcp_endpoint
 from .mime import Limits
 from .quota import Quotas
 from .security_headers import SecurityHeaders
@@ -52,6 +53,7 @@ class Server:
             config.smtp, Limits.from_config(config), self.store, self.domains, self.inboxes, self.quotas
         )
         self.smtp = SmtpServer(config.smtp, self.ingest)
+        self.mcp = mcp_endpoint(self.api.auth)
         self.tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -93,12 +95,16 @@ def create_app(config: Config) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await server.start()
         try:
-            yield
+            async with server.mcp.run():
+                yield
         finally:
             await server.stop()
 
     # A mount of its own, so that API paths never fall through to the dashboard's files.
-    routes: list[Route | Mount] = [Mount("/api/v1", routes=api_routes(server.api))]
+    routes: list[Route | Mount] = [
+        Mount("/api/v1", routes=api_routes(server.api)),
+        Route("/mcp", server.mcp, methods=["GET", "POST", "DELETE"]),
+    ]
     if config.web.enabled:
         prefix = config.web.prefix.rstrip("/")
         if prefix:

@@ -217,6 +217,7 @@ class _Worker:
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
             "DUSTMAIL_WORKER_NICE": str(self.nice),
+            "DUSTMAIL_WORKER_PARENT": str(os.getpid()),
         }
         try:
             proc = subprocess.Popen(
@@ -436,7 +437,9 @@ def _die_with_parent() -> None:
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent died before prctl took effect
+        # The parent died before prctl took effect. Not "ppid == 1": in a container the
+        # server itself is PID 1.
+        if str(os.getppid()) != os.environ.get("DUSTMAIL_WORKER_PARENT", str(os.getppid())):
             os._exit(0)
     except (OSError, AttributeError):
         pass

@@ -194,6 +194,23 @@ def test_the_pytest_example_runs(readme, tmp_path):
     assert "1 passed" in result.stdout
 
 
+def test_the_pytest_plugin_example_runs_with_only_the_installed_plugin(tmp_path):
+    """The sign-up test of "The pytest plugin", in a pytest of its own: the `dustmail` fixture
+    comes from the installed package's entry point and starts its own server."""
+    [example] = blocks("pytest-plugin")
+    assert len(example.splitlines()) <= 15
+    test_file = tmp_path / "test_readme_sign_up.py"
+    test_file.write_text(example)
+    result = subprocess.run(
+        # This suite's other plugins are left out only because they take seconds to load.
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+         "-p", "no:schemathesis", str(test_file)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
 def test_the_node_example_runs(readme, tmp_path):
     import smtplib
     from email.message import EmailMessage

@@ -13,7 +13,7 @@ from .. import keys
 from ..config import HttpConfig, PlanConfig, PlansConfig
 from ..limits import client_key
 from ..plans import Plan
-from ..store import Store
+from ..store import ApiKey, Store
 from .errors import ApiError
 from .models import RateLimit
 
@@ -47,17 +47,8 @@ class Authenticator:
         self.auth_failures = store.window_counter("auth_failures")
 
     async def authenticate(self, request: Request) -> Caller:
-        key = presented_key(request)
-        api_key = None
-        if key and keys.is_well_formed(key):
-            api_key = await self.store.key_by_hash(keys.hash_key(key))
-        if api_key is None or api_key.revoked_at is not None:
-            await self._failed(request)
-            raise ApiError.of(
-                "unauthorized",
-                "A valid API key is required: 'Authorization: Bearer dm_live_...' or 'X-API-Key'.",
-                {"WWW-Authenticate": 'Bearer realm="dustmail"'},
-            )
+        """The caller of an API request: its key checked, the request counted."""
+        api_key = await self.identify(request)
         plan = self.plans.get(api_key.plan)
         limit, used, headers = await self._count_request(api_key.account_id, plan)
         return Caller(
@@ -69,6 +60,22 @@ class Authenticator:
             RateLimit(limit=limit, used=used),
             headers,
         )
+
+    async def identify(self, request: Request) -> ApiKey:
+        """The active key the request presents, without counting a request (the MCP endpoint
+        counts its tool calls, not its protocol messages); 401 or 429 as for any request."""
+        key = presented_key(request)
+        api_key = None
+        if key and keys.is_well_formed(key):
+            api_key = await self.store.key_by_hash(keys.hash_key(key))
+        if api_key is None or api_key.revoked_at is not None:
+            await self._failed(request)
+            raise ApiError.of(
+                "unauthorized",
+                "A valid API key is required: 'Authorization: Bearer dm_live_...' or 'X-API-Key'.",
+                {"WWW-Authenticate": 'Bearer realm="dustmail"'},
+            )
+        return api_key
 
     async def _failed(self, request: Request) -> None:
         """Count a failed authentication; 429 once the client has failed too often. Only

@@ -50,6 +50,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "too_many_streams": (429, "The account has its maximum of event streams open"),
     "too_many_waits": (429, "The account has its maximum of waits under way"),
     "internal_error": (500, "Internal error; nothing was changed"),
+    "mcp_unavailable": (501, "The MCP server is not installed (the `mcp` extra)"),
     "no_address": (503, "No free random address found; try again"),
     "service_unavailable": (503, "The database cannot be reached; try again (see Retry-After)"),
 }
