@@ -129,7 +129,7 @@ class Server:
             "SMTP listening on %s:%d, database %s",
             self.config.smtp.host,
             self.smtp.port,
-            self.config.database,
+            self.store.location,
         )
         if await self.store.count_active_keys() == 0:
             log.warning(

@@ -25,7 +25,9 @@ from .config import LOG_LEVELS, Config, ConfigError, load, with_overrides
 from .domains import DomainError, DomainNotFound, Domains, DomainTaken, required_records
 from .limits import check_open_mail_drop
 from .plans import DomainStatus
-from .store import PLANS, Store
+from .store import PLANS, Store, StoreError, StoreUnavailable, open_target
+from .store.copy import copy_store
+from .store.postgres import redacted
 from .tls import Certificates, TlsError
 
 
@@ -81,7 +83,9 @@ def with_store(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
     def command(ctx: click.Context, *args: Any, **kwargs: Any) -> Any:
         config = _config(ctx)
         database = config.database
-        if database != ":memory:" and not Path(database).exists():
+        if config.storage.url:
+            database = redacted(config.storage.url)  # a server's database: nothing to find on disk
+        elif database != ":memory:" and not Path(database).exists():
             raise click.ClickException(
                 f"no database at {database}. `serve` creates it (or `{config.admin_command} init`); "
                 "to manage a running server's database, give the same --config or --db as the server."
@@ -93,9 +97,21 @@ def with_store(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
             async with store:
                 return await fn(config, store, *args, **kwargs)
 
-        return asyncio.run(run())
+        try:
+            return asyncio.run(run())
+        except StoreUnavailable as exc:
+            raise click.ClickException(f"database {database}: {exc}") from None
 
     return command
+
+
+async def _cannot_open_store(config: Config) -> str | None:
+    """Why the configured store cannot be opened (migrations included), or None."""
+    try:
+        async with Store.from_config(config):
+            return None
+    except StoreError as exc:
+        return str(exc)
 
 
 def info(message: str) -> None:
@@ -223,7 +239,7 @@ def serve(
         f"dustmail-lite {__version__}: HTTP on http://{config.http.host}:{config.http.port}, "
         f"SMTP on {config.smtp.host}:{config.smtp.port}, config {config.source}"
     )
-    info(f"database: {config.database}")
+    info(f"database: {redacted(config.storage.url) if config.storage.url else config.database}")
     server = GracefulServer(
         uvicorn.Config(
             create_app(config),
@@ -261,6 +277,12 @@ def _preflight(config: Config) -> None:
         Certificates(config.smtp.tls_cert, config.smtp.tls_key).load()
     except TlsError as exc:
         raise click.ClickException(f"[smtp] tls_cert/tls_key: {exc}") from None
+    if config.storage.url:
+        # A database server may be down or misnamed: say so in one line, before any listener.
+        problem = asyncio.run(_cannot_open_store(config))
+        if problem:
+            raise click.ClickException(f"[storage] url: {problem}")
+        return
     problem = _cannot_create(config.database)
     if problem:
         raise click.ClickException(
@@ -573,6 +595,35 @@ async def backup(config: Config, store: Store, path: str) -> None:
     """Write a consistent copy of the database to PATH, safe while serve runs."""
     await store.backup(path)
     info(f"Backup written to {path}.")
+
+
+@main.group()
+def storage() -> None:
+    """Move the data between stores (an SQLite file, a PostgreSQL database)."""
+
+
+@storage.command("copy")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    help="postgresql://user:password@host:5432/db, or the path of an SQLite file.",
+)
+@click.option("--force", is_flag=True, help="Replace what the target already holds.")
+@with_store
+async def storage_copy(config: Config, store: Store, target: str, force: bool) -> None:
+    """Copy everything from the configured store to TARGET, then verify the counts.
+
+    Stop every `serve` on the source first: what arrives during the copy may be missed."""
+    destination = open_target(target)
+    async with destination:
+        info(f"Copying {store.location} -> {destination.location}")
+        try:
+            found = await copy_store(store, destination, force=force, progress=info)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(" ".join(f"{name.replace(' ', '_')}={n}" for name, n in found.items()))
+    info("Verified: the target holds the same counts as the source.")
 
 
 # Subcommand groups kept in modules of their own (they import the helpers above).

@@ -108,6 +108,9 @@ class StorageConfig:
         " file's folder (with no config file: to $XDG_DATA_HOME/dustmail-lite, by default"
         " ~/.local/share/dustmail-lite)",
     )
+    url: str = setting(
+        "", STR, "PostgreSQL instead of the file: postgresql://user:password@host:5432/database"
+    )
     min_free_disk: int = setting(
         "100MB", SIZE, "free space kept on the database's file system; below it mail gets 452 4.3.1"
     )
@@ -455,6 +458,9 @@ def _validate(config: Config) -> None:
         raise ConfigError(f"{source}: 'domains': {exc}") from None
     if primary in shared:
         raise ConfigError(f"{source}: 'domains.shared' repeats the primary domain {primary!r}")
+    url = config.storage.url
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(f"{source}: 'storage.url' must be a postgresql:// URL, got {url.split(':')[0]!r}")
     if bool(config.smtp.tls_cert) != bool(config.smtp.tls_key):
         raise ConfigError(f"{source}: 'smtp.tls_cert' and 'smtp.tls_key' must be set together")
     if len(config.smtp.subaddress_separator) > 1 or config.smtp.subaddress_separator in ("@", " ", '"'):
@@ -491,6 +497,7 @@ def _validate(config: Config) -> None:
 # (or a systemd drop-in) can set the usual few without writing a file.
 ENV_OVERRIDES: dict[str, str] = {
     "DUSTMAIL_STORAGE_PATH": "storage.path",
+    "DUSTMAIL_STORAGE_URL": "storage.url",
     "DUSTMAIL_HTTP_HOST": "http.host",
     "DUSTMAIL_HTTP_PORT": "http.port",
     "DUSTMAIL_SMTP_HOST": "smtp.host",

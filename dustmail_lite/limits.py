@@ -9,7 +9,8 @@ from __future__ import annotations
 import collections
 import ipaddress
 import logging
-from typing import Self
+from collections.abc import Awaitable, Callable
+from typing import Protocol, Self
 
 from .config import Config, ConfigError
 
@@ -31,6 +32,28 @@ def client_key(address: str) -> str:
 
 class TooMany(Exception):
     """A per-account cap is reached."""
+
+
+class Caps(Protocol):
+    """Per-account caps on long requests: `ConcurrencyCaps` in this process's memory, or a
+    store's caps shared by every node (`Store.concurrency_caps`)."""
+
+    limit: int
+    open: collections.Counter[int]  # slots this process holds, per account
+
+    async def claim(self, account_id: int) -> Releasable: ...
+
+
+class Releasable(Protocol):
+    def __call__(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
 
 
 class ConcurrencyCaps:
@@ -55,23 +78,49 @@ class ConcurrencyCaps:
         self.acquire(account_id)
         return Slot(self, account_id)
 
+    async def claim(self, account_id: int) -> Slot:
+        return self.take(account_id)
+
 
 class Slot:
-    """One taken ConcurrencyCaps slot; giving it back twice is harmless."""
+    """One taken slot; giving it back twice is harmless."""
 
-    def __init__(self, caps: ConcurrencyCaps, account_id: int) -> None:
+    def __init__(
+        self,
+        caps: ConcurrencyCaps | None,
+        account_id: int,
+        release: Callable[[], None] | None = None,
+        release_async: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.caps, self.account_id, self.returned = caps, account_id, False
+        self._release = release
+        self._release_async = release_async  # `async with`: back before the block's caller goes on
 
     def __call__(self) -> None:
         if not self.returned:
             self.returned = True
-            self.caps.release(self.account_id)
+            if self._release is not None:
+                self._release()
+            elif self.caps is not None:
+                self.caps.release(self.account_id)
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.returned:
+            return
+        if self._release_async is None:
+            self()
+            return
+        self.returned = True
+        await self._release_async()
 
 
 def is_loopback_host(host: str) -> bool:

@@ -1,4 +1,7 @@
-"""Background work on the server's loop: the purge and the custom-domain re-checks."""
+"""Background work on the server's loop: the purge and the custom-domain re-checks.
+
+Each run first asks the store for the job (`Store.exclusive`): with several nodes on one
+PostgreSQL database one node runs it at a time, and a node that dies lets another take it."""
 
 from __future__ import annotations
 
@@ -14,11 +17,19 @@ from .store import Store, now_ms
 log = logging.getLogger(__name__)
 
 
-async def every(interval: float, job: Callable[[], Awaitable[object]], name: str) -> None:
-    """Run `job` every `interval` seconds until cancelled; a failing run is logged, not fatal."""
+async def every(
+    interval: float, job: Callable[[], Awaitable[object]], name: str, store: Store | None = None
+) -> None:
+    """Run `job` every `interval` seconds until cancelled (when `store` grants it to this
+    node); a failing run is logged, not fatal."""
     while True:
         try:
-            await job()
+            if store is None:
+                await job()
+            else:
+                async with store.exclusive(name) as ours:
+                    if ours:
+                        await job()
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -51,7 +62,7 @@ async def recheck_domains(domains: Domains, dns: DnsConfig) -> None:
 def start(store: Store, domains: Domains, inboxes: InboxesConfig, dns: DnsConfig) -> list[asyncio.Task[None]]:
     return [
         asyncio.create_task(
-            every(inboxes.purge_interval, lambda: purge_once(store), "purge"),
+            every(inboxes.purge_interval, lambda: purge_once(store), "purge", store),
             name="purge",
         ),
         asyncio.create_task(
@@ -59,6 +70,7 @@ def start(store: Store, domains: Domains, inboxes: InboxesConfig, dns: DnsConfig
                 min(dns.recheck_interval, domains.claim_ttl_ms / 1000, 3600),
                 lambda: recheck_domains(domains, dns),
                 "domain re-check",
+                store,
             ),
             name="domain-recheck",
         ),

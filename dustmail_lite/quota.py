@@ -9,7 +9,6 @@ concurrent sessions cannot together write past a quota.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from typing import NamedTuple
 
 from .config import PlansConfig, StorageConfig
@@ -30,12 +29,14 @@ class Quotas:
         self.store = store
         self.plans = plans
         self.min_free_disk = storage.min_free_disk
-        path = storage.path
-        self.folder = str(Path(path).resolve().parent) if path != ":memory:" else "."
+        # None when the data lives on a database server (PostgreSQL): its disk is not ours to watch.
+        self.folder = store.data_folder
 
     def disk_low(self, incoming: int = 0) -> bool:
         """Whether storing `incoming` more bytes would leave less than the floor free.
         Mail is stored about twice (the WAL, then the database), hence the factor."""
+        if self.folder is None:
+            return False
         return shutil.disk_usage(self.folder).free - 2 * incoming < self.min_free_disk
 
     def limits(self, plan: str) -> tuple[int, int]:

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
+import helpers
+import pgcluster
 from helpers import Env, Harness, Live
 from starlette.testclient import TestClient
 
@@ -25,19 +27,36 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="examples per operation and property for the fuzz tests (default: a quick run)",
     )
     parser.addoption(
+        "--backend", choices=("sqlite", "postgres"), default=os.environ.get("DUSTMAIL_TEST_BACKEND", "sqlite"),
+        help="the store every test's server uses; postgres starts a throwaway PostgreSQL (or uses "
+        "$DUSTMAIL_TEST_POSTGRES_URL) with a fresh database per test, and also runs the tests marked "
+        "`postgres` (several nodes on one database)",
+    )
+    parser.addoption(
         "--container", action="store_true", default=False,
         help="also run the tests marked `container` (podman builds and runs the image; minutes)",
     )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without --container, tests marked `container` are deselected (not skipped)."""
-    if config.getoption("--container"):
-        return
-    deselected = [item for item in items if item.get_closest_marker("container")]
+    """Without --container, tests marked `container` are deselected (not skipped); tests
+    marked `postgres` only run with --backend=postgres. On PostgreSQL, tests marked
+    `sqlite_only` are skipped with the marker's reason (they inspect the SQLite file)."""
+    unwanted = set()
+    if not config.getoption("--container"):
+        unwanted.add("container")
+    postgres = config.getoption("--backend") == "postgres"
+    if not postgres:
+        unwanted.add("postgres")
+    deselected = [item for item in items if any(item.get_closest_marker(m) for m in unwanted)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("container")]
+        items[:] = [item for item in items if item not in deselected]
+    if postgres:
+        for item in items:
+            marker = item.get_closest_marker("sqlite_only")
+            if marker:
+                item.add_marker(pytest.mark.skip(reason="SQLite only: " + marker.kwargs["reason"]))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -45,9 +64,16 @@ def pytest_configure(config: pytest.Config) -> None:
     # (DUSTMAIL_HTTP_PORT=...) would silently win over them.
     for name in ENV_OVERRIDES:
         os.environ.pop(name, None)
+    os.environ.pop("DUSTMAIL_STORAGE_URL", None)
+    if config.getoption("--backend") == "postgres":
+        helpers.use_postgres()
     examples = config.getoption("--fuzz-examples")
     if examples:
         os.environ["DUSTMAIL_FUZZ_EXAMPLES"] = str(examples)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    pgcluster.stop_shared_server()
 
 
 @pytest.fixture

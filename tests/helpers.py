@@ -40,6 +40,20 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10, interval: floa
         time.sleep(interval)
 
 
+def query(config: Config, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of `sql` on the store `config` names (SQLite file or PostgreSQL), as tuples."""
+    import asyncio
+
+    from dustmail_lite.store import Store
+
+    async def run() -> list[tuple]:
+        async with Store.from_config(config) as store:
+            return [tuple(row) for row in await store._all(sql, params)]
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
+
+
 class FakeClock:
     """A monotonic clock the test moves by hand (for `WindowCounter(clock=...)`)."""
 
@@ -54,6 +68,25 @@ class FakeClock:
 
 
 REQUIRE_ALL = os.environ.get("CI") == "true" or os.environ.get("DUSTMAIL_REQUIRE_ALL") == "1"
+
+# The store the servers of this run use: None for an SQLite file in the test's folder,
+# else a function that makes a fresh PostgreSQL database and returns its URL.
+new_database: Callable[[], str] | None = None
+
+
+def use_postgres() -> None:
+    global new_database
+    import pgcluster
+
+    new_database = lambda: pgcluster.shared_server().create_db()  # noqa: E731
+
+
+def storage_section(sqlite_path: Path) -> dict[str, str]:
+    """`[storage]` of a test's config: the SQLite file, or on PostgreSQL also a fresh database."""
+    section = {"path": str(sqlite_path)}
+    if new_database is not None:
+        section["url"] = new_database()
+    return section
 
 
 def require_tool(name: str, hint: str) -> str:
@@ -130,7 +163,7 @@ class Env:
         self.config_path = folder / "dustmail.toml"
         data = merge(
             {
-                "storage": {"path": str(folder / "dustmail.sqlite3")},
+                "storage": storage_section(folder / "dustmail.sqlite3"),
                 "http": {"port": 0},
                 "smtp": {"port": 0, "hostname": "mx.test.example"},
                 "domains": {"primary": "dustmail.test", "shared": ["shared.test"]},
@@ -253,7 +286,7 @@ class ServeProcess:
         self.db = folder / "serve.sqlite3"
         data = merge(
             {
-                "storage": {"path": str(self.db)},
+                "storage": storage_section(self.db),
                 "http": {"port": self.http_port},
                 "smtp": {"port": self.smtp_port},
             },

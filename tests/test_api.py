@@ -8,7 +8,7 @@ import pytest
 from helpers import FakeClock
 
 from dustmail_lite import keys
-from dustmail_lite.ratelimit import WindowCounter
+from dustmail_lite.ratelimit import LocalWindows, WindowCounter
 from dustmail_lite.store import now_ms
 
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -281,7 +281,7 @@ def test_premium_has_no_limit(make_harness):
 def test_rate_window_resets(make_harness):
     h = make_harness(plans={"free": {"rate_limit": 1, "rate_window": "1s"}})
     clock = FakeClock()
-    h.server.api.auth.requests = WindowCounter(clock)
+    h.server.api.auth.requests = LocalWindows(WindowCounter(clock))
     key = h.key()
     assert h.http.get("/api/v1/inbox", headers=h.auth(key)).status_code == 200
     assert h.http.get("/api/v1/inbox", headers=h.auth(key)).status_code == 429

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+
+import pytest
 
 from dustmail_lite import keys
 
@@ -62,6 +65,7 @@ def test_bad_config_is_a_clean_cli_error(tmp_path):
     assert f"{path}: unknown key 'smtp.bogus'" in result.stderr
 
 
+@pytest.mark.sqlite_only(reason="`backup` copies the SQLite file (PostgreSQL has pg_dump)")
 def test_backup_is_a_consistent_copy(env, tmp_path):
     import sqlite3
 
@@ -71,6 +75,25 @@ def test_backup_is_a_consistent_copy(env, tmp_path):
     with sqlite3.connect(target) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("SELECT name FROM accounts").fetchall() == [("me",)]
+
+
+def test_serve_says_in_one_line_when_the_database_server_cannot_be_reached(tmp_path):
+    import subprocess
+    import sys
+
+    from helpers import free_port, write_toml
+
+    path = tmp_path / "c.toml"
+    write_toml(path, {"http": {"port": free_port()}, "smtp": {"port": free_port()}})
+    nobody_there = free_port()
+    result = subprocess.run(
+        [sys.executable, "-m", "dustmail_lite", "--config", str(path), "serve"],
+        env={**os.environ, "DUSTMAIL_STORAGE_URL": f"postgresql://dm@127.0.0.1:{nobody_there}/mail"},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "[storage] url: database unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # --- which database, and help --------------------------------------------------
@@ -155,8 +178,11 @@ def test_every_command_and_option_has_help_text():
 
 
 def test_purge_names_its_database_and_reports(env):
+    from dustmail_lite.store.postgres import redacted
+
     result = env.cli("purge")
-    assert result.stderr.splitlines() == [f"database: {env.config.database}", "Purged 0 inboxes and 0 emails."]
+    named = redacted(env.config.storage.url) if env.config.storage.url else env.config.database
+    assert result.stderr.splitlines() == [f"database: {named}", "Purged 0 inboxes and 0 emails."]
 
 
 def test_the_storage_variable_is_relative_to_the_current_folder_and_hints_name_the_config(tmp_path, monkeypatch):

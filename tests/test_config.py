@@ -126,6 +126,7 @@ def no_config_env(monkeypatch):
     "name,value,key,expected",
     [
         ("DUSTMAIL_STORAGE_PATH", "/data/mail.sqlite3", "storage.path", "/data/mail.sqlite3"),
+        ("DUSTMAIL_STORAGE_URL", "postgresql://dm@db/mail", "storage.url", "postgresql://dm@db/mail"),
         ("DUSTMAIL_HTTP_HOST", "0.0.0.0", "http.host", "0.0.0.0"),
         ("DUSTMAIL_HTTP_PORT", "18025", "http.port", 18025),
         ("DUSTMAIL_SMTP_HOST", "0.0.0.0", "smtp.host", "0.0.0.0"),

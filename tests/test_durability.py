@@ -9,7 +9,9 @@ import threading
 import time
 
 import pytest
-from helpers import ServeProcess, wait_until
+from helpers import ServeProcess, query, wait_until
+
+from dustmail_lite.config import load
 
 
 def load_until_stopped(
@@ -55,10 +57,12 @@ def run_load_and_stop(tmp_path, sig: int) -> tuple[ServeProcess, list[str], int]
     return server, acknowledged, code
 
 
-def stored_subjects(db) -> set[str]:
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return {row[0] for row in conn.execute("SELECT subject FROM emails")}
+def stored_subjects(server: ServeProcess) -> set[str]:
+    config = load(server.config_path)
+    if not config.storage.url:
+        with sqlite3.connect(server.db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    return {row[0] for row in query(config, "SELECT subject FROM emails")}
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
@@ -71,7 +75,7 @@ def test_every_acknowledged_message_survives(tmp_path, sig):
     # Restart on the same database: every 250 is there and readable.
     server.start()
     try:
-        stored = stored_subjects(server.db)
+        stored = stored_subjects(server)
         missing = set(acknowledged) - stored
         assert not missing, f"{len(missing)} acknowledged messages lost"
     finally:

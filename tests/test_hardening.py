@@ -341,6 +341,7 @@ def test_parsing_a_costly_message_does_not_stall_the_event_loop(live):
 # --- faults --------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only(reason="fills the SQLite file with PRAGMA max_page_count")
 def test_disk_full_answers_451_and_writes_nothing(harness):
     key = harness.key()
     inbox = harness.create_inbox(key)

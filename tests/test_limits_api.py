@@ -251,6 +251,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.sqlite_only(reason="file modes of the SQLite database, its -wal/-shm and backups")
 def test_database_wal_shm_and_backups_are_private_whatever_the_umask(served, tmp_path):
     for suffix in ("", "-wal", "-shm"):
         assert mode(Path(str(served.db) + suffix)) == 0o600, suffix
@@ -263,6 +264,7 @@ def test_database_wal_shm_and_backups_are_private_whatever_the_umask(served, tmp
     assert mode(target) == 0o600
 
 
+@pytest.mark.sqlite_only(reason="file modes of the SQLite database")
 def test_an_existing_world_readable_database_is_made_private(env):
     db = Path(env.config.storage.path)
     env.key()  # creates it

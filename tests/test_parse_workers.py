@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import threading
 import time
 
 import orjson
 import pytest
-from helpers import split_trace
+from helpers import query, split_trace
 from test_e2e import ServeProcess
 
 from dustmail_lite.api.present import INBOX_VIEW_BODY_CHARS
+from dustmail_lite.config import load
 
 
 def lines_of(unit: bytes, total: int, width: int = 996) -> bytes:
@@ -120,8 +120,7 @@ def test_hostile_messages_in_flight_do_not_stall_the_api_or_ordinary_mail(tmp_pa
         # the 240 KB message alone held the loop past 60 s.
         assert len(latencies) > 10 and latencies[-1] < 1.0, latencies[-5:]
         assert len(ordinary) >= 3 and max(ordinary) < 5.0, ordinary
-        with sqlite3.connect(server.db) as db:
-            subjects = [row[0] for row in db.execute("SELECT subject FROM emails")]
+        subjects = [row[0] for row in query(load(server.config_path), "SELECT subject FROM emails")]
         for subject in ("comments 245760", "comments 5242880", "big html", "parts"):
             assert subject in subjects
     finally:
@@ -230,8 +229,7 @@ def test_inbox_view_is_cut_to_its_budget_and_the_email_is_whole(harness):
     # The preview row goes with its email.
     r = harness.http.delete(f"/api/v1/inbox/{inbox['id']}/emails/{long['id']}", headers=harness.auth(key))
     assert r.status_code == 200
-    with sqlite3.connect(harness.env.config.storage.path) as db:
-        assert db.execute("SELECT count(*) FROM email_previews").fetchone()[0] == 0
+    assert query(harness.env.config, "SELECT count(*) FROM email_previews")[0][0] == 0
 
 
 def test_attachments_are_read_from_the_slice_recorded_at_ingest(harness):
@@ -249,8 +247,7 @@ def test_attachments_are_read_from_the_slice_recorded_at_ingest(harness):
     with harness.smtp() as s:
         s.send_message(message)
     email = only_email(harness, key, inbox["id"])
-    with sqlite3.connect(harness.env.config.storage.path) as db:
-        details = orjson.loads(db.execute("SELECT details FROM emails").fetchone()[0])
+    details = orjson.loads(query(harness.env.config, "SELECT details FROM emails")[0][0])
     assert set(details["locations"]) == {a["id"] for a in email["attachments"]}
     expected = [blob, "naïve,csv\n1,2\n".encode(), "quoted=printable ünï\n".encode()]
 
@@ -265,9 +262,8 @@ def test_attachments_are_read_from_the_slice_recorded_at_ingest(harness):
 
     assert downloads() == expected
     # Rows stored without locations (older versions) still download, by a full parse.
-    with sqlite3.connect(harness.env.config.storage.path) as db:
-        del details["locations"]
-        db.execute("UPDATE emails SET details = ?", (orjson.dumps(details).decode(),))
+    del details["locations"]
+    query(harness.env.config, "UPDATE emails SET details = ?", (orjson.dumps(details).decode(),))
     assert downloads() == expected
 
 

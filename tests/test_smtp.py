@@ -156,6 +156,7 @@ def test_unexpected_exception_in_handler_is_451_without_details(harness):
     assert code == 451 and b"internal detail" not in message
 
 
+@pytest.mark.sqlite_only(reason="locks the SQLite file from another connection; test_nodes stops PostgreSQL")
 def test_database_locked_by_another_writer_gives_451(make_harness):
     import sqlite3
 

@@ -12,7 +12,7 @@ import pytest
 from dustmail_lite.api.errors import ERRORS
 from dustmail_lite.api.openapi import openapi_document
 from dustmail_lite.config import Config
-from dustmail_lite.store import NewEmail, Store, StoreError
+from dustmail_lite.store import NewEmail, SqliteStore, StoreError
 
 PACKAGE = Path(__file__).parent.parent / "dustmail_lite"
 
@@ -62,7 +62,7 @@ def test_delivery_queue_reports_only_committed_mail(tmp_path):
     committed = []
 
     async def scenario():
-        store = Store(tmp_path / "q.sqlite3", on_committed=committed.extend)
+        store = SqliteStore(tmp_path / "q.sqlite3", on_committed=committed.extend)
         async with store:
             account = await store.ensure_account("a")
             inbox = await store.create_inbox(account.id, "x", "dustmail.test", 60_000)

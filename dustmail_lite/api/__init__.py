@@ -17,7 +17,6 @@ from ..config import Config
 from ..domains import Domains
 from ..events import EventHub
 from ..inboxes import InboxService
-from ..limits import ConcurrencyCaps
 from ..mime import Limits
 from ..parsing import ParserPool
 from ..quota import Quotas
@@ -49,8 +48,9 @@ def build_api(
         parse_timeout=config.smtp.parse_timeout,
         openapi=openapi_document(config, OPERATIONS),
         quotas=quotas,
-        streams=ConcurrencyCaps(config.wait.max_streams_per_account),
-        waits=ConcurrencyCaps(config.wait.max_waits_per_account),
+        # Shared by every node when the store's database is (PostgreSQL), else in memory.
+        streams=store.concurrency_caps("streams", config.wait.max_streams_per_account),
+        waits=store.concurrency_caps("waits", config.wait.max_waits_per_account),
     )
 
 

@@ -13,7 +13,6 @@ from .. import keys
 from ..config import HttpConfig, PlanConfig, PlansConfig
 from ..limits import client_key
 from ..plans import Plan
-from ..ratelimit import WindowCounter
 from ..store import ApiKey, Store
 from .errors import ApiError
 from .models import RateLimit
@@ -43,14 +42,15 @@ class Authenticator:
         self.store = store
         self.max_auth_failures = http.auth_failures
         self.plans = plans
-        self.requests = WindowCounter()
-        self.auth_failures = WindowCounter()
+        # Shared by every node when the store's database is (PostgreSQL), else in memory.
+        self.requests = store.window_counter("requests")
+        self.auth_failures = store.window_counter("auth_failures")
 
     async def authenticate(self, request: Request) -> Caller:
         """The caller of an API request: its key checked, the request counted."""
         api_key = await self.identify(request)
         plan = self.plans.get(api_key.plan)
-        limit, used, headers = self._count_request(api_key.account_id, plan)
+        limit, used, headers = await self._count_request(api_key.account_id, plan)
         return Caller(
             api_key.account_id,
             api_key.account_name,
@@ -69,7 +69,7 @@ class Authenticator:
         if key and keys.is_well_formed(key):
             api_key = await self.store.key_by_hash(keys.hash_key(key))
         if api_key is None or api_key.revoked_at is not None:
-            self._failed(request)
+            await self._failed(request)
             raise ApiError.of(
                 "unauthorized",
                 "A valid API key is required: 'Authorization: Bearer dm_live_...' or 'X-API-Key'.",
@@ -77,22 +77,24 @@ class Authenticator:
             )
         return api_key
 
-    def _failed(self, request: Request) -> None:
+    async def _failed(self, request: Request) -> None:
         """Count a failed authentication; 429 once the client has failed too often. Only
         failures are counted and refused: a valid key from the same address (a shared proxy,
         a NAT) is never locked out by someone else's junk. IPv6 clients count per /64."""
         client = client_key(request.client.host) if request.client else "unknown"
-        if self.auth_failures.peek(client, AUTH_FAILURE_WINDOW) >= self.max_auth_failures:
+        if await self.auth_failures.peek(client, AUTH_FAILURE_WINDOW) >= self.max_auth_failures:
             raise ApiError.of(
                 "too_many_auth_failures",
                 "Too many failed authentications from this address; try again in a minute.",
                 {"Retry-After": "60"},
             )
-        self.auth_failures.hit(client, AUTH_FAILURE_WINDOW)
+        await self.auth_failures.hit(client, AUTH_FAILURE_WINDOW)
 
-    def _count_request(self, account_id: int, plan: PlanConfig) -> tuple[int | None, int, dict[str, str]]:
+    async def _count_request(
+        self, account_id: int, plan: PlanConfig
+    ) -> tuple[int | None, int, dict[str, str]]:
         """Count one request of the account; 429 past its plan's limit."""
-        used, reset_at = self.requests.hit(account_id, plan.rate_window)
+        used, reset_at = await self.requests.hit(account_id, plan.rate_window)
         reset = math.ceil(reset_at - 0.001)  # float noise must not turn 3600 into 3601
         limit = plan.rate_limit or None
         headers = {"X-RateLimit-Used": str(used)}

@@ -9,7 +9,7 @@ from ..config import HttpConfig, WaitConfig, WebhooksConfig
 from ..domains import Domains
 from ..events import EventHub
 from ..inboxes import InboxService
-from ..limits import ConcurrencyCaps
+from ..limits import Caps
 from ..mime import Limits
 from ..parsing import ParserPool
 from ..quota import Quotas
@@ -33,5 +33,5 @@ class ApiContext:
     parse_timeout: float
     openapi: dict[str, Any]  # the generated document, served as is
     quotas: Quotas
-    streams: ConcurrencyCaps  # open event streams per account
-    waits: ConcurrencyCaps  # waits under way per account
+    streams: Caps  # open event streams per account
+    waits: Caps  # waits under way per account

@@ -12,6 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..store import StoreUnavailable
+
 log = logging.getLogger(__name__)
 
 # code -> (HTTP status, what it means). The OpenAPI document lists these per operation.
@@ -54,6 +56,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "internal_error": (500, "Internal error; nothing was changed"),
     "mcp_unavailable": (501, "The MCP server is not installed (the `mcp` extra)"),
     "no_address": (503, "No free random address found; try again"),
+    "service_unavailable": (503, "The database cannot be reached; try again (see Retry-After)"),
 }
 
 # Framework errors (routing, methods) by status; anything else is `http_error`.
@@ -135,4 +138,19 @@ async def internal_error(request: Request, exc: Exception) -> Response:
     return error_response(500, "internal_error", "Internal server error; nothing was changed.")
 
 
-EXCEPTION_HANDLERS = {ApiError: api_error, HTTPException: http_error, Exception: internal_error}
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("database unreachable on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        503,
+        "service_unavailable",
+        "The database cannot be reached; nothing was changed. Try again shortly.",
+        {"Retry-After": "5"},
+    )
+
+
+EXCEPTION_HANDLERS = {
+    ApiError: api_error,
+    HTTPException: http_error,
+    StoreUnavailable: store_unavailable,
+    Exception: internal_error,
+}

@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 from .. import store
 from ..config import Config, WaitConfig
 from ..events import Subscription
-from ..limits import ConcurrencyCaps, Slot, TooMany
+from ..limits import Caps, Releasable, TooMany
 from ..store import StoredEmail
 from ..store.rows import PREVIEW_CHARS
 from . import paging
@@ -42,19 +42,18 @@ async def wait(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     deadline = loop.time() + timeout
     recheck = ctx.wait.key_recheck
     # Subscribe before looking, so a delivery between the two cannot be missed.
-    with (
-        slot(ctx.waits, caller, "too_many_waits", "waits"),
-        ctx.events.subscribe_inbox(inbox.id) as subscription,
-    ):
-        email = await look()
-        while email is None:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
-            if await subscription.get(min(remaining, recheck)) is None:
-                await still_authorized(ctx, caller)
-                continue
+    # The slot is given back (on every node, when shared) before the answer goes out.
+    async with await slot(ctx.waits, caller, "too_many_waits", "waits"):
+        with ctx.events.subscribe_inbox(inbox.id) as subscription:
             email = await look()
+            while email is None:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                if await subscription.get(min(remaining, recheck)) is None:
+                    await still_authorized(ctx, caller)
+                    continue
+                email = await look()
     if email is None:
         return ok(caller, None, WaitMeta(rate_limit=caller.rate_limit, timed_out=True, timeout=timeout))
     meta = WaitMeta(rate_limit=caller.rate_limit, timed_out=False, event_id=email.event_id)
@@ -92,10 +91,10 @@ def timeout_param(request: Request, wait: WaitConfig) -> float:
     return value
 
 
-def slot(caps: ConcurrencyCaps, caller: Caller, code: str, what: str) -> Slot:
+async def slot(caps: Caps, caller: Caller, code: str, what: str) -> Releasable:
     """A per-account slot for a long request, or 429 `code` when all are taken."""
     try:
-        return caps.take(caller.account_id)
+        return await caps.claim(caller.account_id)
     except TooMany:
         raise ApiError.of(
             code,
@@ -124,12 +123,12 @@ def last_event_id(request: Request) -> int | None:
 
 async def inbox_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
     inbox = await inbox_of(ctx.store, request, caller.account_id)
-    taken = slot(ctx.streams, caller, "too_many_streams", "event streams")
+    taken = await slot(ctx.streams, caller, "too_many_streams", "event streams")
     return await event_stream(ctx, request, caller, inbox, taken)
 
 
 async def account_events(ctx: ApiContext, request: Request, caller: Caller) -> Response:
-    taken = slot(ctx.streams, caller, "too_many_streams", "event streams")
+    taken = await slot(ctx.streams, caller, "too_many_streams", "event streams")
     return await event_stream(ctx, request, caller, None, taken)
 
 
@@ -182,7 +181,7 @@ class ReleasingStream(StreamingResponse):
 
 
 async def event_stream(
-    ctx: ApiContext, request: Request, caller: Caller, inbox: store.Inbox | None, taken: Slot
+    ctx: ApiContext, request: Request, caller: Caller, inbox: store.Inbox | None, taken: Releasable
 ) -> Response:
     """Events past the client's Last-Event-ID from the store, then live ones, each once.
 

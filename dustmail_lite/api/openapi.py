@@ -27,7 +27,13 @@ PATH_PARAMS: dict[str, dict[str, Any]] = {
     "domain": {"type": "string"},
     "webhook_id": {"type": "string", "pattern": "^wh_[0-9a-f]{20}$"},
 }
-ALWAYS = ("unauthorized", "rate_limited", "too_many_auth_failures", "internal_error")  # every keyed call
+ALWAYS = (
+    "unauthorized",
+    "rate_limited",
+    "too_many_auth_failures",
+    "internal_error",
+    "service_unavailable",
+)  # every keyed call
 
 
 def openapi_document(config: Config, operations: Sequence[Operation] | None = None) -> dict[str, Any]:

@@ -5,16 +5,21 @@
 - `delivery`: the group-commit queue (no SQL; calls back after each commit)
 - `accounts`, `inboxes`, `emails`, `domains`, `maintenance`: the queries, per aggregate
 - `rows`: the records handed out, mapped from rows by column name
-- `sqlite`: `Store`, assembled from the above
+- `engine`: what the query modules need of an engine; `database` is the SQLite one,
+  `postgres` (with `pgconn`, `schema_postgres`, `windows`) the PostgreSQL one
+- `base`: `Store`, assembled from the above; `sqlite.SqliteStore` and
+  `postgres.PostgresStore` add their engine, `Store.from_config` picks one
+- `copy`: `storage copy`, everything from one store to another
 
 The rest of the code talks to `Store` methods and the records in `rows`, never to a
-connection, so another backend (PostgreSQL) can slot in beside `sqlite`.
+connection, and does not know which engine runs.
 """
 
 from __future__ import annotations
 
 from ..plans import Plan
-from .errors import Conflict, QuotaExceeded, StoreError
+from .base import Store, is_postgres_url, open_target
+from .errors import Conflict, QuotaExceeded, StoreError, StoreUnavailable
 from .rows import (
     Account,
     ApiKey,
@@ -31,7 +36,7 @@ from .rows import (
     WebhookDelivery,
     now_ms,
 )
-from .sqlite import Store
+from .sqlite import SqliteStore
 
 PLANS = tuple(p.value for p in Plan)
 
@@ -49,10 +54,14 @@ __all__ = [
     "PurgeStats",
     "QuotaExceeded",
     "ReceivingInbox",
+    "SqliteStore",
     "Store",
     "StoreError",
+    "StoreUnavailable",
     "StoredEmail",
     "Webhook",
     "WebhookDelivery",
+    "is_postgres_url",
     "now_ms",
+    "open_target",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from ..plans import Plan
-from .database import Database
+from .engine import Engine
 from .rows import Account, ApiKey
 
 _KEY_SELECT = (
@@ -14,7 +14,7 @@ _KEY_SELECT = (
 )
 
 
-class AccountQueries(Database):
+class AccountQueries(Engine):
     async def get_account(self, name: str) -> Account | None:
         row = await self._one("SELECT id, name, plan, created_at FROM accounts WHERE name = ?", (name,))
         return Account.from_row(row) if row else None

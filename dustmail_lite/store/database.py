@@ -18,6 +18,7 @@ from typing import Any
 
 import aiosqlite
 
+from .engine import Engine
 from .errors import Conflict, StoreError
 from .rows import now_ms
 from .schema import MIGRATIONS, split_sql
@@ -27,8 +28,10 @@ log = logging.getLogger(__name__)
 Row = sqlite3.Row
 
 
-class Database:
-    """Connections, transactions and migrations; the query mixins build on it."""
+class Database(Engine):
+    """The SQLite engine: connections, transactions and migrations."""
+
+    dialect = "sqlite"
 
     def __init__(
         self,
@@ -47,6 +50,14 @@ class Database:
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+
+    @property
+    def location(self) -> str:
+        return self.path
+
+    @property
+    def data_folder(self) -> str | None:
+        return str(Path(self.path).resolve().parent) if self.path != ":memory:" else "."
 
     async def _open_connections(self) -> None:
         if self.path != ":memory:":
@@ -97,16 +108,6 @@ class Database:
                 )
                 log.info("applied migration %s", name)
 
-    @staticmethod
-    async def _fetchval(conn: aiosqlite.Connection, sql: str, params: Iterable[Any] = ()) -> Any:
-        async with conn.execute(sql, tuple(params)) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
-
-    async def _one(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        rows = await self._all(sql, params)
-        return rows[0] if rows else None
-
     async def _all(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
         assert self._reader is not None, "store is not open"
         try:
@@ -114,11 +115,6 @@ class Database:
             return list(await self._reader.execute_fetchall(sql, tuple(params)))
         except sqlite3.Error as exc:
             raise StoreError(str(exc)) from exc
-
-    async def _count(self, sql: str, params: Iterable[Any] = ()) -> int:
-        row = await self._one(sql, params)
-        assert row is not None
-        return int(row[0])
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..plans import DomainStatus
-from .database import Database
+from .engine import Engine
 from .errors import Conflict
 from .rows import CustomDomain
 
@@ -16,7 +16,7 @@ _DOMAIN_SELECT = (
 )
 
 
-class DomainQueries(Database):
+class DomainQueries(Engine):
     async def add_domain(self, name: str, account_id: int, token: str) -> CustomDomain:
         """Claim `name` for the account (pending). Conflict if another account has
         verified it; pending claims of others do not block (the first to verify wins);
@@ -79,7 +79,7 @@ class DomainQueries(Database):
     async def domains_due_for_check(self, checked_before: int) -> list[CustomDomain]:
         rows = await self._all(
             f"{_DOMAIN_SELECT} WHERE d.status IN (?, ?, ?)"
-            " AND coalesce(d.checked_at, 0) < ? ORDER BY d.checked_at LIMIT 100",
+            " AND coalesce(d.checked_at, 0) < ? ORDER BY d.checked_at NULLS FIRST LIMIT 100",
             (DomainStatus.VERIFIED, DomainStatus.FAILING, DomainStatus.SUSPENDED, checked_before),
         )
         return [CustomDomain.from_row(r) for r in rows]

@@ -7,16 +7,20 @@ import json
 import uuid
 from typing import Any
 
-import aiosqlite
-
 from .delivery import Delivery
+from .engine import Connection, postgres_twin
 from .inboxes import like_pattern
 from .quotas import QuotaQueries
-from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, map_rows
+from .rows import PREVIEW_CHARS, Email, EmailPreview, Inbox, Placement, StoredEmail, map_rows
 from .schema import VIEW_BODY_CHARS
 
 # Whether it came over STARTTLS, and its sub-address tag: kept in the details JSON.
-_DELIVERY = "coalesce(json_extract(e.details, '$.tls'), 0) AS tls, json_extract(e.details, '$.tag') AS tag"
+# (PostgreSQL: `json`, not `jsonb`, which refuses the \u0000 that hostile mail puts there.)
+_TLS = postgres_twin(
+    "coalesce(json_extract(e.details, '$.tls'), 0)", "coalesce((e.details::json ->> 'tls')::boolean, false)"
+)
+_TAG = postgres_twin("json_extract(e.details, '$.tag')", "(e.details::json ->> 'tag')")
+_DELIVERY = f"{_TLS} AS tls, {_TAG} AS tag"
 _EMAIL_SELECT = (
     "SELECT e.seq, e.id, i.id AS inbox_id, e.mail_from, e.subject, e.text, e.html, e.received_at,"
     f" e.size, e.event_id, {_DELIVERY}{{details}} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
@@ -29,7 +33,7 @@ _PREVIEW = (
 )
 _MATCHES = (
     "(e.subject LIKE ? ESCAPE '\\' OR e.mail_from LIKE ? ESCAPE '\\' OR e.text LIKE ? ESCAPE '\\'"
-    " OR '+' || json_extract(e.details, '$.tag') LIKE ? ESCAPE '\\')"
+    f" OR '+' || {_TAG} LIKE ? ESCAPE '\\')"
 )
 # coalesce() evaluates lazily: a body that has a cut copy in email_previews is never loaded.
 _VIEW = (
@@ -82,11 +86,45 @@ class EmailQueries(QuotaQueries):
                     (pk, pk, self.max_emails_per_inbox),
                 )
             placed = await self._placements(conn, [row[0] for row in rows])
+            await self._announce(conn, [email_id for ids in ids_per_delivery for email_id in ids])
         self._placed.update(placed)
         return ids_per_delivery
 
+    async def stored_emails(self, email_ids: list[str]) -> list[StoredEmail]:
+        """What `on_committed` reports, for emails another node stored (those still there;
+        the count is the inbox's now)."""
+        if not email_ids:
+            return []
+        marks = ",".join("?" * len(email_ids))
+        rows = await self._all(
+            "SELECT e.id, i.id AS inbox_id, i.account_id, e.mail_from, e.subject, e.received_at,"
+            f" substr(e.text, 1, {PREVIEW_CHARS}) AS preview, e.html != '' AS has_html, e.size, e.seq,"
+            f" i.email_count, e.event_id, {_DELIVERY} FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
+            f" WHERE e.id IN ({marks}) ORDER BY e.seq",
+            email_ids,
+        )
+        return [
+            StoredEmail(
+                r["id"],
+                r["inbox_id"],
+                r["account_id"],
+                r["mail_from"],
+                r["subject"],
+                r["received_at"],
+                preview=r["preview"],
+                has_html=bool(r["has_html"]),
+                size=r["size"],
+                seq=r["seq"],
+                email_count=r["email_count"],
+                tls=bool(r["tls"]),
+                tag=r["tag"],
+                event_id=r["event_id"],
+            )
+            for r in rows
+        ]
+
     @staticmethod
-    async def _placements(conn: aiosqlite.Connection, ids: list[str]) -> dict[str, Placement]:
+    async def _placements(conn: Connection, ids: list[str]) -> dict[str, Placement]:
         """Each new email's seq and its inbox's count, inside the writing transaction: a live
         view adds the email from its event alone, in order, with an exact count."""
         placed: dict[str, Placement] = {}
@@ -140,7 +178,7 @@ class EmailQueries(QuotaQueries):
 
     @staticmethod
     async def _number_events(
-        conn: aiosqlite.Connection, batch: list[Delivery], rows: list[list[Any]], per_account: dict[int, int]
+        conn: Connection, batch: list[Delivery], rows: list[list[Any]], per_account: dict[int, int]
     ) -> None:
         """Each account's next event ids, in the order of the batch (one counter row per account)."""
         next_id: dict[int, int] = {}
@@ -162,9 +200,7 @@ class EmailQueries(QuotaQueries):
                 delivery.event_ids.append(event_id)
                 position += 1
 
-    async def _enqueue_webhooks(
-        self, conn: aiosqlite.Connection, batch: list[Delivery], ids: list[list[str]]
-    ) -> None:
+    async def _enqueue_webhooks(self, conn: Connection, batch: list[Delivery], ids: list[list[str]]) -> None:
         """Hook for the webhook outbox (`WebhookQueries`): rows in this same transaction."""
 
     async def email_by_cursor(self, inbox: Inbox, cursor: int) -> Email | None:

@@ -7,6 +7,11 @@ class StoreError(Exception):
     """A storage fault: the caller must not report success."""
 
 
+class StoreUnavailable(StoreError):
+    """The database cannot be reached right now (a server down, a network fault): the
+    caller should answer "try again later" and the store recovers by itself."""
+
+
 class Conflict(Exception):
     """A unique name (account, address, domain) is already taken."""
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from ..plans import DomainStatus
-from .database import Database
+from .engine import Engine
 from .errors import Conflict
 from .rows import Inbox, InboxRow, ReceivingInbox, map_rows
 
@@ -21,7 +21,7 @@ def like_pattern(query: str) -> str:
     return f"%{escaped}%"
 
 
-class InboxQueries(Database):
+class InboxQueries(Engine):
     async def create_inbox(self, account_id: int, local_part: str, domain: str, ttl_ms: int) -> Inbox:
         """Create an inbox; Conflict if the address is in use or quarantined."""
         address = f"{local_part}@{domain}"
@@ -35,14 +35,14 @@ class InboxQueries(Database):
             )
             if held:
                 raise Conflict(f"{address} is reserved")
-            cursor = await conn.execute(
+            pk = await self._fetchval(
+                conn,
                 "INSERT INTO inboxes (id, account_id, address, domain, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING",
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING RETURNING pk",
                 (inbox_id, account_id, address, domain, created, created + ttl_ms),
             )
-            if cursor.rowcount == 0:
+            if pk is None:
                 raise Conflict(f"{address} is taken")
-            pk = cursor.lastrowid
         assert pk is not None
         return Inbox(pk, inbox_id, account_id, address, domain, created, created + ttl_ms, 0)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from .database import Database
+from .engine import Engine
 from .rows import PurgeStats
 
 
-class MaintenanceQueries(Database):
+class MaintenanceQueries(Engine):
     quarantine_ms: int
 
     async def purge(self, now: int | None = None, batch_size: int = 500) -> PurgeStats:
@@ -54,6 +54,7 @@ class MaintenanceQueries(Database):
             await asyncio.sleep(0)  # let deliveries and API writes take the lock between batches
         async with self._transaction() as conn:
             await conn.execute("DELETE FROM address_quarantine WHERE until <= ?", (now,))
+        await self._forget_expired(now)
         if inboxes:
             for _ in range(100):  # up to ~800 MB back to the file system per purge, in slices
                 if not await self.vacuum_free_pages():

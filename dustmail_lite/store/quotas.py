@@ -3,14 +3,12 @@ triggers, see migration 0003), checked again inside the delivery transaction."""
 
 from __future__ import annotations
 
-import aiosqlite
-
-from .database import Database
 from .delivery import Delivery
+from .engine import Connection, Engine
 from .errors import QuotaExceeded
 
 
-class QuotaQueries(Database):
+class QuotaQueries(Engine):
     async def storage_usage(self, inbox_pk: int, account_id: int) -> tuple[int, int, str]:
         """(bytes stored in the inbox, bytes stored by its account, the account's plan)."""
         row = await self._one(
@@ -27,7 +25,7 @@ class QuotaQueries(Database):
         row = await self._one("SELECT stored_bytes FROM accounts WHERE id = ?", (account_id,))
         return int(row["stored_bytes"]) if row else 0
 
-    async def _check_quotas(self, conn: aiosqlite.Connection, batch: list[Delivery]) -> None:
+    async def _check_quotas(self, conn: Connection, batch: list[Delivery]) -> None:
         """Inside the delivery transaction: QuotaExceeded if the batch would pass a quota."""
         inbox_added: dict[int, int] = {}
         account_added: dict[int, int] = {}

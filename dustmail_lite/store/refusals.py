@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from .database import Database
+from .engine import Connection
 from .rows import map_rows
 
 
@@ -75,9 +74,7 @@ class RefusalQueries(Database):
             )
 
     @staticmethod
-    async def _attribute(
-        conn: aiosqlite.Connection, r: NewRefusal, now: int
-    ) -> tuple[int | None, str | None, str]:
+    async def _attribute(conn: Connection, r: NewRefusal, now: int) -> tuple[int | None, str | None, str]:
         """(account, inbox id, reason) of a refusal: the account whose inbox (in any state) has
         the address, else the one that proved it owns the domain; the reason made precise."""
         account_id, inbox_id, reason = r.account_id, r.inbox_id, r.reason

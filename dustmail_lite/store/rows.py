@@ -26,7 +26,7 @@ def map_rows(cls: Callable[..., T], rows: Sequence[Row], skip: tuple[str, ...] =
     if not rows:
         return []
     names = [f.name for f in dataclasses.fields(cls) if f.name not in skip]  # type: ignore[arg-type]
-    columns = rows[0].keys()
+    columns = list(rows[0].keys())
     positions = [columns.index(name) for name in names]  # ValueError names a missing column
     return [cls(*[row[i] for i in positions]) for row in rows]
 

@@ -1,43 +1,17 @@
-"""`Store`: the SQLite backend, one class assembled from the per-aggregate query mixins.
-
-A PostgreSQL backend would be a sibling module offering the same methods.
-"""
+"""`SqliteStore`: the store on one SQLite file (the default)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from .accounts import AccountQueries
-from .delivery import Delivery, DeliveryQueue
-from .domains import DomainQueries
-from .emails import EmailQueries
-from .inboxes import InboxQueries
-from .maintenance import MaintenanceQueries
-from .quotas import QuotaQueries
-from .refusals import RefusalQueries
-from .rows import PREVIEW_CHARS, Inbox, NewEmail, Placement, PurgeStats, StoredEmail, now_ms
-from .search import SearchQueries
-from .webhooks import PayloadBuilder, WebhookQueries
-
-OnCommitted = Callable[[list[StoredEmail]], None]
+from .base import OnCommitted, Store
+from .database import Database
+from .rows import now_ms
+from .webhooks import PayloadBuilder
 
 
-class Store(
-    WebhookQueries,
-    SearchQueries,
-    RefusalQueries,
-    AccountQueries,
-    InboxQueries,
-    EmailQueries,
-    DomainQueries,
-    MaintenanceQueries,
-    QuotaQueries,
-):
-    """The SQLite store. `await store.open()` before use, `await store.close()` after."""
-
+class SqliteStore(Store, Database):
     def __init__(
         self,
         path: str | Path,
@@ -51,105 +25,11 @@ class Store(
         webhook_payload: PayloadBuilder | None = None,
         now: Callable[[], int] = now_ms,
     ) -> None:
-        super().__init__(path, busy_timeout=busy_timeout, synchronous=synchronous, now=now)
-        self.max_emails_per_inbox = max_emails_per_inbox
-        self.quarantine_ms = int(address_quarantine * 1000)
-        self.max_batch = max_batch
-        self.on_committed = on_committed
-        self.webhook_payload = webhook_payload
-        self.observe_commit: Callable[[float], None] | None = None  # seconds a delivery waited
-        self.observe_purge: Callable[[PurgeStats], None] | None = None
-        self._deliveries: DeliveryQueue | None = None
-        self._placed: dict[str, Placement] = {}
-
-    @classmethod
-    def from_config(cls, config: Any, on_committed: OnCommitted | None = None) -> Store:
-        """From the `storage` and `inboxes` sections of `config`."""
-        return cls(
-            config.database,
-            max_emails_per_inbox=config.inboxes.max_emails,
-            address_quarantine=config.inboxes.username_quarantine,
+        Database.__init__(self, path, busy_timeout=busy_timeout, synchronous=synchronous, now=now)
+        self._settings(
+            max_emails_per_inbox=max_emails_per_inbox,
+            address_quarantine=address_quarantine,
+            max_batch=max_batch,
             on_committed=on_committed,
+            webhook_payload=webhook_payload,
         )
-
-    async def open(self) -> None:
-        await self._open_connections()
-        await self._prepare_search()
-        # Looked up on each batch, so the write can be replaced (tests inject faults this way).
-        self._deliveries = DeliveryQueue(
-            lambda batch: self._write_deliveries(batch), self._committed, self.max_batch
-        )
-        self._deliveries.start()
-
-    async def close(self) -> None:
-        if self._deliveries is not None:
-            await self._deliveries.stop()
-            self._deliveries = None
-        await self._close_connections()
-
-    async def purge(self, *args: Any, **kwargs: Any) -> PurgeStats:
-        stats = await super().purge(*args, **kwargs)
-        await self.prune_delivery_history()
-        if self.observe_purge is not None:
-            self.observe_purge(stats)
-        if stats.emails:
-            self._search_dirty = True
-        if await self.scrub_search_index():
-            for _ in range(100):  # the old index segments' pages back to the file system
-                if not await self.vacuum_free_pages():
-                    break
-        return stats
-
-    async def __aenter__(self) -> Store:
-        await self.open()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def deliver(
-        self, inboxes: list[Inbox], email: NewEmail, quotas: dict[int, tuple[int, int]] | None = None
-    ) -> list[str]:
-        """Store `email` once in each inbox; returns the new email ids after the
-        commit is durable. Raises StoreError if it could not be stored, QuotaExceeded
-        (and stores nothing) if an inbox would pass `quotas[inbox.pk]` = (inbox bytes,
-        account bytes; 0 = unlimited)."""
-        assert self._deliveries is not None, "store is not open"
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[list[str]] = loop.create_future()
-        started = loop.time()
-        ids = await self._deliveries.submit(Delivery(list(inboxes), email, self.now(), future, quotas or {}))
-        if self.observe_commit is not None:
-            self.observe_commit(loop.time() - started)
-        return ids
-
-    @property
-    def queued_deliveries(self) -> int:
-        return self._deliveries.queued if self._deliveries is not None else 0
-
-    def _committed(self, batch: list[Delivery], ids: list[list[str]]) -> None:
-        stored = []
-        for d, delivery_ids in zip(batch, ids, strict=True):
-            placed = zip(d.inboxes, delivery_ids, d.event_ids, strict=True)
-            for inbox, email_id, event_id in placed:
-                place = self._placed.pop(email_id, None)
-                stored.append(
-                    StoredEmail(
-                        email_id,
-                        inbox.id,
-                        inbox.account_id,
-                        d.email.mail_from,
-                        d.email.subject,
-                        d.received_at,
-                        preview=d.email.text[:PREVIEW_CHARS],
-                        has_html=bool(d.email.html),
-                        size=d.email.size,
-                        seq=place.seq if place else None,
-                        email_count=place.email_count if place else None,
-                        tls=bool(d.email.details.get("tls")),
-                        tag=d.email.details.get("tag"),
-                        event_id=event_id,
-                    )
-                )
-        if self.on_committed is not None:
-            self.on_committed(stored)

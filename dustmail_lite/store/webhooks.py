@@ -11,10 +11,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import aiosqlite
-
 from .database import Database
 from .delivery import Delivery
+from .engine import Connection
 from .rows import Inbox, NewEmail, Webhook, WebhookDelivery, map_rows
 
 # (inbox, email, email id, event id, received_at) -> the JSON body sent
@@ -109,9 +108,7 @@ class WebhookQueries(Database):
         )
         return map_rows(WebhookDelivery, rows)
 
-    async def _enqueue_webhooks(
-        self, conn: aiosqlite.Connection, batch: list[Delivery], ids: list[list[str]]
-    ) -> None:
+    async def _enqueue_webhooks(self, conn: Connection, batch: list[Delivery], ids: list[list[str]]) -> None:
         accounts = sorted({inbox.account_id for d in batch for inbox in d.inboxes})
         marks = ",".join("?" * len(accounts))
         hooks = list(
