@@ -36,6 +36,8 @@ from .store import Inbox, NewEmail, Store, WebhookDelivery
 log = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 2048
+SENDER_JOB = "webhook-sender"  # the `Store.exclusive` job: one node empties the outbox at a time
+OTHER_NODE_POLL = 1.0  # seconds a node waits while another sends (it takes over if that one dies)
 
 
 class TargetRefused(Exception):
@@ -172,18 +174,36 @@ class WebhookSender:
     async def _run(self) -> None:
         while not self._stopping:
             try:
-                due = await self.store.due_deliveries()
-                if due:
-                    self._in_flight = asyncio.gather(*(self._deliver(*row) for row in due))
-                    await self._in_flight
-                    self._in_flight = None
-                    continue
-                await self._sleep_until_due()
+                sent = await self._send_due()
+                if sent is None:  # another node sends: it loops until nothing is due
+                    await self._wait_for_wake(OTHER_NODE_POLL)
+                elif not sent:
+                    await self._sleep_until_due()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("webhook sender: unexpected error; retrying in a second")
                 await asyncio.sleep(1)
+
+    async def _send_due(self) -> bool | None:
+        """One round of due deliveries: whether there were any, None if another node holds
+        the job. With several nodes on one database one sends at a time (`Store.exclusive`):
+        two would post the same outbox row."""
+        async with self.store.exclusive(SENDER_JOB) as ours:
+            if not ours:
+                return None
+            due = await self.store.due_deliveries()
+            if not due:
+                return False
+            self._in_flight = asyncio.gather(*(self._deliver(*row) for row in due))
+            await self._in_flight
+            self._in_flight = None
+            return True
+
+    async def _wait_for_wake(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
 
     async def _sleep_until_due(self) -> None:
         self._wake.clear()

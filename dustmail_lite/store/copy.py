@@ -23,7 +23,7 @@ class Table:
 
 
 TABLES = (
-    Table("accounts", ("id", "name", "plan", "created_at"), ("id",)),
+    Table("accounts", ("id", "name", "plan", "created_at", "last_event_id"), ("id",)),
     Table(
         "api_keys", ("id", "account_id", "key_hash", "prefix", "label", "created_at", "revoked_at"), ("id",)
     ),
@@ -48,12 +48,17 @@ TABLES = (
             "seq",
             "id",
             "inbox_pk",
+            "account_id",
+            "event_id",
             "received_at",
+            "claimed_at",
             "mail_from",
+            "rcpt",
             "subject",
             "text",
             "html",
             "size",
+            "has_attachment",
             "details",
             "raw",
         ),
@@ -77,11 +82,78 @@ TABLES = (
         ),
         ("name", "account_id"),
     ),
+    Table(
+        "webhooks",
+        (
+            "id",
+            "account_id",
+            "inbox_pk",
+            "inbox_id",
+            "url",
+            "secret",
+            "created_at",
+            "failing_since",
+            "disabled_at",
+            "disabled_reason",
+            "deleted_at",
+        ),
+        ("id",),
+    ),
+    Table(
+        "webhook_deliveries",
+        (
+            "id",
+            "webhook_id",
+            "message_id",
+            "email_id",
+            "event_id",
+            "payload",
+            "created_at",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_attempt_at",
+            "last_status",
+            "last_error",
+            "delivered_at",
+        ),
+        ("id",),
+    ),
+    Table(
+        "smtp_refusals",
+        (
+            "id",
+            "at",
+            "stage",
+            "client_ip",
+            "mail_from",
+            "rcpt",
+            "domain",
+            "account_id",
+            "inbox_id",
+            "reply",
+            "reason",
+        ),
+        ("id",),
+    ),
 )
+# The SQLite full-text index and its shadow tables: the target's own triggers fill its
+# index as the emails are copied in.
+_SEARCH_INDEX = "the full-text index (SQLite), filled by the target as emails are copied"
 NOT_COPIED = {
     "migrations": "each store records its own",
     "rate_windows": "live request counts (PostgreSQL only); new windows start",
     "long_requests": "streams and waits open on running nodes (PostgreSQL only)",
+    **{
+        name: _SEARCH_INDEX
+        for name in (
+            "email_search",
+            "email_search_data",
+            "email_search_idx",
+            "email_search_docsize",
+            "email_search_config",
+        )
+    },
 }
 # Checked after the copy beside the row counts: every raw byte arrived.
 RAW_BYTES = "SELECT coalesce(sum(length(raw)), 0) FROM emails"

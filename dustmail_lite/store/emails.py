@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from .delivery import Delivery
@@ -51,7 +51,7 @@ class EmailQueries(QuotaQueries):
     _placed: dict[str, Placement]
 
     async def _write_deliveries(self, batch: list[Delivery]) -> list[list[str]]:
-        rows, ids_per_delivery, arriving, per_account = _email_rows(batch)
+        rows, ids_per_delivery, arriving, per_account = _email_rows(batch, self._json_text)
         # Only inboxes that may pass the cap are looked at again (counts from RCPT time).
         crowded = {
             inbox.pk
@@ -180,9 +180,12 @@ class EmailQueries(QuotaQueries):
     async def _number_events(
         conn: Connection, batch: list[Delivery], rows: list[list[Any]], per_account: dict[int, int]
     ) -> None:
-        """Each account's next event ids, in the order of the batch (one counter row per account)."""
+        """Each account's next event ids, in the order of the batch (one counter row per account).
+        The counter's row lock is held to the commit, so on a shared database the ids of one
+        account are unique and committed in their order whichever node writes; accounts are
+        taken in id order, so two batches never wait on each other crosswise."""
         next_id: dict[int, int] = {}
-        for account_id, count in per_account.items():
+        for account_id, count in sorted(per_account.items()):
             async with conn.execute(
                 "UPDATE accounts SET last_event_id = last_event_id + ? WHERE id = ? RETURNING last_event_id",
                 (count, account_id),
@@ -223,12 +226,14 @@ class EmailQueries(QuotaQueries):
 
     async def claim_next(self, inbox: Inbox, after_event: int = 0) -> Email | None:
         """The oldest unclaimed email of the inbox past `after_event`, marked claimed in the
-        same write transaction: two claimers never get the same email."""
+        same write transaction: two claimers never get the same email. (SQLite writes one
+        transaction at a time; on PostgreSQL a claimer passes over a row another one holds.)"""
+        skip_held = " FOR UPDATE SKIP LOCKED" if self.dialect == "postgres" else ""
         async with (
             self._transaction() as conn,
             conn.execute(
-                "UPDATE emails SET claimed_at = ? WHERE seq = (SELECT seq FROM emails"
-                " WHERE inbox_pk = ? AND claimed_at IS NULL AND event_id > ? ORDER BY seq LIMIT 1)"
+                "UPDATE emails SET claimed_at = ? WHERE claimed_at IS NULL AND seq = (SELECT seq FROM emails"
+                f" WHERE inbox_pk = ? AND claimed_at IS NULL AND event_id > ? ORDER BY seq LIMIT 1{skip_held})"
                 " RETURNING seq",
                 (self.now(), inbox.pk, after_event),
             ) as cursor,
@@ -294,17 +299,18 @@ class EmailQueries(QuotaQueries):
 
 
 def _email_rows(
-    batch: list[Delivery],
+    batch: list[Delivery], json_text: Callable[[Any], str]
 ) -> tuple[list[list[Any]], list[list[str]], dict[int, int], dict[int, int]]:
     """One `emails` row per delivery and inbox, with the new ids per delivery, how many
-    arrive per inbox (pk) and how many per account."""
+    arrive per inbox (pk) and how many per account. `json_text` writes the details column
+    (the engine's: PostgreSQL's JSON functions refuse a NUL)."""
     rows: list[list[Any]] = []
     ids_per_delivery: list[list[str]] = []
     arriving: dict[int, int] = {}
     per_account: dict[int, int] = {}
     for delivery in batch:
         e = delivery.email
-        details = json.dumps(e.details, separators=(",", ":"))
+        details = json_text(e.details)
         rcpt = " ".join(str(a) for a in e.details.get("to", []))
         has_attachment = 1 if e.details.get("attachments") else 0
         ids = []

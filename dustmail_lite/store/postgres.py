@@ -239,7 +239,13 @@ class PostgresDatabase(Engine):
             await conn.execute("DELETE FROM long_requests WHERE expires_at <= ?", (now,))
 
     async def _after_bulk_load(self, conn: Connection) -> None:
-        for table, column in (("accounts", "id"), ("inboxes", "pk"), ("emails", "seq")):
+        for table, column in (
+            ("accounts", "id"),
+            ("inboxes", "pk"),
+            ("emails", "seq"),
+            ("webhook_deliveries", "id"),
+            ("smtp_refusals", "id"),
+        ):
             await conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'),"
                 f" coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)"

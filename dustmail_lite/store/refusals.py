@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .database import Database
-from .engine import Connection
+from .engine import Connection, Engine
 from .rows import map_rows
 
 
@@ -38,7 +37,7 @@ class Refusal:
     reason: str
 
 
-class RefusalQueries(Database):
+class RefusalQueries(Engine):
     async def record_refusals(self, refusals: list[NewRefusal], keep_ms: int, max_rows: int) -> None:
         """Store a batch, each attributed to the account whose inbox (in any state) has the
         address or whose verified domain it is on; then drop what is too old or too many."""

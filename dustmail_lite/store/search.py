@@ -10,8 +10,8 @@ import sqlite3
 from typing import Any
 
 from ..search import SearchQuery, Term
-from .database import Database
 from .emails import _DELIVERY
+from .engine import Engine
 from .rows import Email, map_rows
 
 _COLUMNS = {None: "{subject text}", "from": "mail_from", "to": "rcpt", "subject": "subject"}
@@ -38,17 +38,19 @@ def fts_expression(terms: list[Term]) -> str:
 FTS_SECURE_DELETE = sqlite3.sqlite_version_info >= (3, 44, 0)
 
 
-class SearchQueries(Database):
+class SearchQueries(Engine):
     _search_dirty: bool = False  # mail was deleted since the index was last merged
 
     async def _prepare_search(self) -> None:
+        if self.dialect != "sqlite":
+            return  # FTS5 only (the PostgreSQL search is written on branch pgsearch)
         if FTS_SECURE_DELETE:
             async with self._transaction() as conn:
                 await conn.execute("INSERT INTO email_search(email_search, rank) VALUES ('secure-delete', 1)")
 
     async def scrub_search_index(self) -> bool:
         """Rewrite the index without deleted emails' words (SQLite < 3.44); whether it ran."""
-        if FTS_SECURE_DELETE or not self._search_dirty:
+        if self.dialect != "sqlite" or FTS_SECURE_DELETE or not self._search_dirty:
             return False
         self._search_dirty = False
         async with self._transaction() as conn:

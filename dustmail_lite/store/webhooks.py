@@ -11,9 +11,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from .database import Database
 from .delivery import Delivery
-from .engine import Connection
+from .engine import Connection, Engine
 from .rows import Inbox, NewEmail, Webhook, WebhookDelivery, map_rows
 
 # (inbox, email, email id, event id, received_at) -> the JSON body sent
@@ -37,7 +36,7 @@ def default_payload(inbox: Inbox, email: NewEmail, email_id: str, event_id: int,
     return json.dumps({"type": "email.received", "data": data})
 
 
-class WebhookQueries(Database):
+class WebhookQueries(Engine):
     webhook_payload: PayloadBuilder | None
 
     async def create_webhook(self, account_id: int, url: str, inbox: Inbox | None) -> tuple[Webhook, str]:
