@@ -144,16 +144,10 @@ NOT_COPIED = {
     "migrations": "each store records its own",
     "rate_windows": "live request counts (PostgreSQL only); new windows start",
     "long_requests": "streams and waits open on running nodes (PostgreSQL only)",
-    **{
-        name: _SEARCH_INDEX
-        for name in (
-            "email_search",
-            "email_search_data",
-            "email_search_idx",
-            "email_search_docsize",
-            "email_search_config",
-        )
-    },
+    **dict.fromkeys(
+        ["email_search"] + [f"email_search_{part}" for part in ("data", "idx", "docsize", "config")],
+        _SEARCH_INDEX,
+    ),
 }
 # Checked after the copy beside the row counts: every raw byte arrived.
 RAW_BYTES = "SELECT coalesce(sum(length(raw)), 0) FROM emails"

@@ -232,9 +232,9 @@ class EmailQueries(QuotaQueries):
         async with (
             self._transaction() as conn,
             conn.execute(
-                "UPDATE emails SET claimed_at = ? WHERE claimed_at IS NULL AND seq = (SELECT seq FROM emails"
-                f" WHERE inbox_pk = ? AND claimed_at IS NULL AND event_id > ? ORDER BY seq LIMIT 1{skip_held})"
-                " RETURNING seq",
+                "UPDATE emails SET claimed_at = ? WHERE claimed_at IS NULL AND seq = (SELECT seq"
+                " FROM emails WHERE inbox_pk = ? AND claimed_at IS NULL AND event_id > ?"
+                f" ORDER BY seq LIMIT 1{skip_held}) RETURNING seq",
                 (self.now(), inbox.pk, after_event),
             ) as cursor,
         ):
