@@ -6,6 +6,18 @@ from __future__ import annotations
 
 from .schema import VIEW_BODY_CHARS
 
+# What FTS5's unicode61 tokenizer takes for separators, as a regular expression class (it
+# reads the same in PostgreSQL and in Python): ASCII punctuation, Latin-1's punctuation and
+# symbols, general punctuation, arrows to dingbats, CJK and full-width punctuation, emoji.
+SEARCH_SEPARATORS = (
+    r"[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\xa9\xab-\xb1\xb4\xb6-\xb8\xbb\xbf\xd7\xf7"
+    r"\u2000-\u206f\u2190-\u245f\u2500-\u2bff\u3000-\u303f\ufe10-\ufe6f"
+    r"\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65\U0001f000-\U0001faff]"
+)
+# A tsvector holds at most 1 MB: a text with more distinct words is indexed up to here
+# (its words take at most ~7 bytes of the tsvector per character).
+SEARCH_FALLBACK_CHARS = 100_000
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_core",
@@ -273,6 +285,55 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         CREATE INDEX smtp_refusals_account ON smtp_refusals(account_id, id);
         CREATE INDEX smtp_refusals_at ON smtp_refusals(at);
+        """,
+    ),
+    (
+        # The twin of SQLite's FTS5 index: one tsvector per searched column (a phrase stays
+        # within its column, as FTS5's column filters keep it), generated from the row, and
+        # one GIN index over the four. `search_words` does what FTS5's tokenizer (unicode61,
+        # remove_diacritics 2) does: diacritics off, case folded (ICU's rules where the
+        # server has them, so not only ASCII under a C locale), punctuation and symbols are
+        # separators. `search_vector` keeps a hostile body from failing its insert: a
+        # tsvector holds at most 1 MB, so past that only the text's start is indexed.
+        # `search_query` turns a term into a phrase of its words, the last one a prefix
+        # if asked: the user's text never reaches to_tsquery's syntax (every word quoted).
+        "0009_search_fts5",
+        f"""
+        DO $do$
+        BEGIN
+            EXECUTE format($sql$
+                CREATE FUNCTION search_words(value text) RETURNS text
+                LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+                    SELECT pg_catalog.regexp_replace(
+                        pg_catalog.lower(pg_catalog.regexp_replace(
+                            normalize(value, NFD), '[\\u0300-\\u036f]+', '', 'g') COLLATE %s),
+                        '{SEARCH_SEPARATORS}+', ' ', 'g')
+                $$
+            $sql$, CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_collation WHERE collname = 'und-x-icu')
+                THEN '"und-x-icu"' ELSE '"default"' END);
+        END $do$;
+        CREATE FUNCTION search_vector(value text) RETURNS tsvector
+        LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT AS $$
+        BEGIN
+            RETURN pg_catalog.to_tsvector('pg_catalog.simple', search_words(value));
+        EXCEPTION WHEN program_limit_exceeded THEN
+            RETURN pg_catalog.to_tsvector('pg_catalog.simple',
+                search_words(pg_catalog.left(value, {SEARCH_FALLBACK_CHARS})));
+        END $$;
+        CREATE FUNCTION search_query(value text, prefix boolean) RETURNS tsquery
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT AS $$
+            SELECT CASE WHEN count(*) = 0 THEN ''::tsquery ELSE pg_catalog.to_tsquery('pg_catalog.simple',
+                pg_catalog.string_agg(pg_catalog.quote_literal(word), ' <-> ' ORDER BY n)
+                || CASE WHEN prefix THEN ':*' ELSE '' END) END
+            FROM pg_catalog.regexp_split_to_table(search_words(value), ' ') WITH ORDINALITY AS w(word, n)
+            WHERE word <> ''
+        $$;
+        ALTER TABLE emails
+            ADD COLUMN search_subject tsvector GENERATED ALWAYS AS (search_vector(subject)) STORED,
+            ADD COLUMN search_text tsvector GENERATED ALWAYS AS (search_vector(text)) STORED,
+            ADD COLUMN search_from tsvector GENERATED ALWAYS AS (search_vector(mail_from)) STORED,
+            ADD COLUMN search_rcpt tsvector GENERATED ALWAYS AS (search_vector(rcpt)) STORED;
+        CREATE INDEX email_search ON emails USING gin (search_subject, search_text, search_from, search_rcpt);
         """,
     ),
 ]

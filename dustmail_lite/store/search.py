@@ -1,7 +1,9 @@
-"""Search over an account's emails: a parsed `SearchQuery` as an SQLite FTS5 query.
+"""Search over an account's emails: a parsed `SearchQuery` as an SQLite FTS5 query, or
+on PostgreSQL as tsqueries over the tsvector columns.
 
-The FTS5 specifics live here and in the `0006_search_fts5` migration only; a PostgreSQL
-backend would offer the same `search_emails` over a tsvector column."""
+The engines' specifics live here and in the `0009_search_fts5` migrations only (SQLite's
+FTS5 table; PostgreSQL's generated tsvector columns, their GIN index and the functions
+that split text into words the way FTS5's tokenizer does)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,30 @@ def fts_expression(terms: list[Term]) -> str:
     return " AND ".join(parts)
 
 
+# PostgreSQL: the tsvector columns each field is matched in (a bare word: subject or text).
+_VECTORS = {
+    None: ("search_subject", "search_text"),
+    "from": ("search_from",),
+    "to": ("search_rcpt",),
+    "subject": ("search_subject",),
+}
+
+
+def tsquery_conditions(terms: list[Term]) -> tuple[list[str], list[Any]]:
+    """PostgreSQL: one condition per term (its words as a phrase, in any of its field's
+    columns) and their parameters. `search_query` (the migration) splits the words as the
+    index did and quotes each, so no user text is tsquery syntax."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    for term in terms:
+        columns = _VECTORS[term.field]
+        matches = [f"e.{column} @@ search_query(?, ?)" for column in columns]
+        conditions.append("(" + " OR ".join(matches) + ")")
+        for _ in columns:
+            params += [term.text, term.prefix]
+    return conditions, params
+
+
 # FTS5 keeps a deleted email's words in its index segments until they are merged, out of
 # reach of `secure_delete`. From SQLite 3.44 its own secure-delete option removes them at
 # once; before that, the index is merged (`optimize`) after mail is deleted or purged.
@@ -43,7 +69,7 @@ class SearchQueries(Engine):
 
     async def _prepare_search(self) -> None:
         if self.dialect != "sqlite":
-            return  # FTS5 only (the PostgreSQL search is written on branch pgsearch)
+            return  # FTS5 only: PostgreSQL's generated columns and GIN index need no setting
         if FTS_SECURE_DELETE:
             async with self._transaction() as conn:
                 await conn.execute("INSERT INTO email_search(email_search, rank) VALUES ('secure-delete', 1)")
@@ -90,7 +116,13 @@ class SearchQueries(Engine):
         join = "FROM emails e"
         # Within an account, event ids grow with seq: either index gives newest first.
         order = "e.seq DESC" if inbox_pk is not None else "e.event_id DESC"
-        if query.terms:
+        if query.terms and self.dialect == "postgres":
+            # The GIN index finds the matches (the planner may instead walk the newest
+            # first and test each, when the words are common enough for LIMIT to stop early).
+            conditions, term_params = tsquery_conditions(query.terms)
+            where += conditions
+            params += term_params
+        elif query.terms:
             # Driven by the index, newest match first (FTS5 yields rowids in descending order),
             # so a LIMIT stops the scan early.
             join = "FROM email_search s JOIN emails e ON e.seq = s.rowid"
