@@ -109,3 +109,45 @@ def test_user_text_never_becomes_fts_syntax():
     assert db.execute("SELECT count(*) FROM email_search WHERE email_search MATCH ?", (expression,)).fetchone() == (1,)
     with pytest.raises(QueryError):
         parse(" ".join(["w"] * 40))
+
+
+def test_words_split_and_folded_alike_on_every_backend(live):
+    """What FTS5's unicode61 tokenizer (remove_diacritics 2) does, PostgreSQL's twin does too:
+    diacritics and case (not only ASCII) folded, punctuation, symbols and emoji split words,
+    a phrase never runs from the subject into the text."""
+    key = live.key("erin")
+    box = live.create_inbox(key)
+    live.send(box["email"], subject="Ünïcode Résumé attached",
+              body="Crème brûlée — ÄRGER im Büro; see https://shop.example/orders/7781?x=1 or write to"
+                   " help_desk@shop.example. It’s “quoted”.")
+    live.send(box["email"], subject="Привет from Moscow", body="ПРИВЕТСТВИЕ and emoji 😀party time…")
+    live.send(box["email"], subject="Ends with alpha", body="beta starts the body")
+    live.send(box["email"], subject="Tom & Jerry's (show)", body="a | b & !c <-> d:* 'e' \\f")
+    first, cyrillic, boundary, syntax = (
+        "Ünïcode Résumé attached", "Привет from Moscow", "Ends with alpha", "Tom & Jerry's (show)")
+    expected = {
+        "resume": [first], "RÉSUMÉ": [first], "unicode": [first], "creme brulee": [first],
+        '"crème brûlée"': [first], "ärger": [first], "arger": [first], "buro": [first], "BÜRO": [first],
+        "7781": [first], "orders": [first], "help": [first], "help_desk": [first], "desk@shop": [first],
+        "it's": [first], '"it s quoted"': [first], "quoted": [first],
+        "привет": [cyrillic], "приветствие": [cyrillic], "ПРИВ*": [cyrillic], "party": [cyrillic],
+        "time": [cyrillic], "😀party": [cyrillic],
+        "alpha beta": [boundary], '"alpha beta"': [], "subject:beta": [],
+        "Tom & Jerry's (show)": [syntax], "jerry*": [syntax], "d:*": [syntax], "'e'": [syntax],
+        "a | b": [syntax], "!c": [syntax], "<-> tom": [syntax], "\\f": [syntax], "f:*": [syntax],
+    }
+    found = {q: subjects(search(live, key, q=q)) for q in expected}
+    assert found == expected
+
+
+def test_mail_with_more_words_than_an_index_row_holds(live):
+    """A body of 200,000 distinct words (past PostgreSQL's 1 MB tsvector) is stored, and
+    searchable at least by its start, on every backend."""
+    key = live.key("frank")
+    box = live.create_inbox(key)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words = ["".join(letters[(i // 26**k) % 26] for k in range(4)) + "q" for i in range(200_000)]
+    live.send(box["email"], subject="Many words", body=" ".join(words))
+    assert subjects(search(live, key, q=words[0])) == ["Many words"]
+    assert subjects(search(live, key, q=f'"{words[100]} {words[101]}"')) == ["Many words"]
+    assert subjects(search(live, key, q="subject:many")) == ["Many words"]
