@@ -546,12 +546,16 @@ SEARCH_QUERIES = {
 }
 
 
-async def seed_search_corpus(db: Path, account: str, total: int, per_inbox: int = 1000) -> None:
+async def seed_search_corpus(db: Path | str, account: str, total: int, per_inbox: int = 1000) -> None:
+    """The search corpus in the store at `db` (an SQLite file, or a PostgreSQL URL)."""
     import random
+
+    from dustmail_lite.store import NewEmail, Store
 
     rng = random.Random(15)
     weights = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
-    store = Store(db, max_emails_per_inbox=10_000_000, synchronous="OFF", max_batch=2000)
+    options = {} if str(db).startswith("postgresql://") else {"synchronous": "OFF"}
+    store = Store(db, max_emails_per_inbox=10_000_000, max_batch=2000, **options)
     async with store:
         acc = await store.get_account(account)
         created = 0

@@ -151,3 +151,46 @@ def test_mail_with_more_words_than_an_index_row_holds(live):
     assert subjects(search(live, key, q=words[0])) == ["Many words"]
     assert subjects(search(live, key, q=f'"{words[100]} {words[101]}"')) == ["Many words"]
     assert subjects(search(live, key, q="subject:many")) == ["Many words"]
+
+
+@pytest.mark.postgres
+def test_postgres_migration_indexes_the_mail_already_stored():
+    """0009 on a PostgreSQL database that already holds mail: the generated columns are
+    filled for every stored email, so old mail is found like new."""
+    import asyncio
+
+    import asyncpg
+    import helpers
+
+    from dustmail_lite.store import NewEmail, Store
+    from dustmail_lite.store.schema_postgres import MIGRATIONS
+
+    url = helpers.new_database()
+
+    async def run():
+        conn = await asyncpg.connect(url)
+        await conn.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+        for name, script in MIGRATIONS[: [n for n, _ in MIGRATIONS].index("0009_search_fts5")]:
+            await conn.execute(script)
+            await conn.execute("INSERT INTO migrations VALUES ($1, 0)", name)
+        await conn.execute("INSERT INTO accounts (id, name, plan, created_at, last_event_id)"
+                           " VALUES (1, 'a', 'free', 0, 11)")
+        await conn.execute("INSERT INTO inboxes (pk, id, account_id, address, domain, created_at, expires_at)"
+                           " VALUES (1, 'i1', 1, 'x@d.test', 'd.test', 0, 4000000000000)")
+        for seq, subject in [(10, "Crème brûlée recipe"), (11, "Quarterly report")]:
+            await conn.execute(
+                "INSERT INTO emails (seq, id, inbox_pk, account_id, event_id, received_at, mail_from, rcpt,"
+                " subject, text, html, size, has_attachment, details, raw)"
+                " VALUES ($1, $2, 1, 1, $1, $1, 'chef@kitchen.example', 'x@d.test', $3, 'old body words', '',"
+                " 100, 0, '{}', '\\x00')", seq, f"e{seq}", subject)
+        await conn.close()
+        async with Store(url) as store:
+            assert [e.id for e in await store.search_emails(1, parse("creme"))] == ["e10"]
+            assert [e.id for e in await store.search_emails(1, parse("words"))] == ["e11", "e10"]
+            assert [e.id for e in await store.search_emails(1, parse("from:kitchen to:x@d.test quart*"))] == ["e11"]
+            inbox = await store.get_inbox("i1", 1)
+            raw = b"Subject: new\r\n\r\nfresh\r\n"
+            [new_id] = await store.deliver([inbox], NewEmail("s@e.test", "new", "fresh words", "", len(raw), raw, {}))
+            assert [e.id for e in await store.search_emails(1, parse("words"))] == [new_id, "e11", "e10"]
+
+    asyncio.run(run())
