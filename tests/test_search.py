@@ -122,7 +122,7 @@ def test_words_split_and_folded_alike_on_every_backend(live):
                    " help_desk@shop.example. It’s “quoted”.")
     live.send(box["email"], subject="Привет from Moscow", body="ПРИВЕТСТВИЕ and emoji 😀party time…")
     live.send(box["email"], subject="Ends with alpha", body="beta starts the body")
-    live.send(box["email"], subject="Tom & Jerry's (show)", body="a | b & !c <-> d:* 'e' \\f")
+    live.send(box["email"], subject="Tom & Jerry's (show)", body="a | b & !c <-> d:* 'e' \\f 5€ " + "z" * 3000)
     first, cyrillic, boundary, syntax = (
         "Ünïcode Résumé attached", "Привет from Moscow", "Ends with alpha", "Tom & Jerry's (show)")
     expected = {
@@ -135,6 +135,7 @@ def test_words_split_and_folded_alike_on_every_backend(live):
         "alpha beta": [boundary], '"alpha beta"': [], "subject:beta": [],
         "Tom & Jerry's (show)": [syntax], "jerry*": [syntax], "d:*": [syntax], "'e'": [syntax],
         "a | b": [syntax], "!c": [syntax], "<-> tom": [syntax], "\\f": [syntax], "f:*": [syntax],
+        "5": [syntax], "___": [], "tom ___": [],
     }
     found = {q: subjects(search(live, key, q=q)) for q in expected}
     assert found == expected
