@@ -7,7 +7,7 @@ merged, planner statistics). Then each query of `run.SEARCH_QUERIES` is timed ov
 `dustmail-lite serve` on each backend, interleaved query by query.
 
 Run: .venv/bin/python bench/search_postgres.py --emails 100000
-Writes the key `search_postgres` of bench/results_postgres.json. Needs PostgreSQL's server
+Writes `search_postgres.<N>` in bench/results_postgres.json. Needs PostgreSQL's server
 binaries (Debian package postgresql); it runs its own throwaway cluster, like the tests.
 """
 
@@ -82,7 +82,7 @@ def main() -> None:
         cluster.destroy()
     out = Path(args.out)
     results = json.loads(out.read_text()) if out.exists() else {}
-    results["search_postgres"] = result
+    results.setdefault("search_postgres", {})[str(args.emails)] = result
     out.write_text(json.dumps(results, indent=2))
 
 
