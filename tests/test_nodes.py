@@ -334,3 +334,45 @@ def test_a_node_that_could_not_hear_for_a_while_still_wakes_its_waiters():
             assert heard[1].subject == "during the gap" and heard[1].inbox_id == inbox.id
 
     asyncio.run(run())
+
+
+def test_two_nodes_post_each_webhook_outbox_row_once_and_in_order(tmp_path: Path):
+    """Both nodes run a webhook sender on one outbox; mail arrives on both. A slow receiver
+    keeps rows in flight long enough for a second sender to post them again, were it let."""
+    from webhook_receiver import Receiver
+
+    url = pgcluster.shared_server().create_db()
+    hooks = {"webhooks": {"allow_private_targets": True, "retry_initial": "0.2s", "retry_max_interval": "0.5s"}}
+    a, b = node(tmp_path / "a", url, **hooks), node(tmp_path / "b", url, **hooks)
+    start_together(a, b)
+    receiver = Receiver()
+    receiver.delay = 0.2
+    try:
+        key = a.cli("keys", "create", "--owner", "dana", "--plan", "premium").strip()
+        inbox = httpx.post(a.base + "/api/v1/inbox", headers=auth(key)).json()["data"]
+        r = httpx.post(b.base + "/api/v1/webhooks", json={"url": receiver.url}, headers=auth(key))
+        assert r.status_code == 201, r.text
+        receiver.secret = r.json()["data"]["secret"]
+        senders = [
+            threading.Thread(target=send, args=(n.smtp_port, inbox["email"], f"{name} {i}"))
+            for i in range(6)
+            for name, n in (("a", a), ("b", b))
+        ]
+        for t in senders:
+            t.start()
+        for t in senders:
+            t.join()
+        wait_until(lambda: len(receiver.accepted) >= 12, timeout=30)
+        time.sleep(1.5)  # a second posting of any row would have arrived by now
+        assert len(receiver.attempts) == 12, receiver.attempts
+        assert len(set(receiver.attempts)) == 12 and receiver.bad_signatures == 0
+        event_ids = [p["data"]["event_id"] for p in receiver.accepted]
+        assert event_ids == sorted(event_ids) and len(set(event_ids)) == 12  # per endpoint in order
+        assert {p["data"]["subject"] for p in receiver.accepted} == {
+            f"{name} {i}" for i in range(6) for name in ("a", "b")
+        }
+    finally:
+        receiver.close()
+        for n in (a, b):
+            if n.proc is not None and n.proc.poll() is None:
+                assert n.stop() == 0, n.log.read_text()
