@@ -376,3 +376,48 @@ def test_two_nodes_post_each_webhook_outbox_row_once_and_in_order(tmp_path: Path
         for n in (a, b):
             if n.proc is not None and n.proc.poll() is None:
                 assert n.stop() == 0, n.log.read_text()
+
+
+def test_a_stream_gets_another_nodes_email_that_is_heard_after_a_later_one(make_live):
+    """Node B stores event 1 of an account, this node event 2; B's notice reaches this node
+    late (held here on purpose). The stream still sends 1 then 2: a gap in the ids sends it
+    to the store, where 1 is already committed (event ids are taken under the account's lock)."""
+    import asyncio
+
+    from cursor_streams import stream_in_thread
+
+    from dustmail_lite.store import NewEmail, Store
+
+    live = make_live()
+    key = live.key("erin")
+    inbox = live.create_inbox(key)
+    listener = live.server.store._listener
+    relay, released = listener.relay, threading.Event()
+
+    async def late_relay(ids: list[str]) -> None:
+        while not released.is_set():
+            await asyncio.sleep(0.02)
+        await relay(ids)
+
+    listener.relay = late_relay
+    thread, result = stream_in_thread(live, "/api/v1/events", key, 2)
+    wait_until(lambda: live.server.events.subscriber_count == 1)
+
+    async def node_b_delivers() -> None:
+        async with Store(live.env.config.storage.url) as b:
+            account = await b.get_account("erin")
+            assert account is not None
+            target = await b.get_inbox(inbox["id"], account.id)
+            assert target is not None
+            raw = b"Subject: from node B\r\n\r\nfirst\r\n"
+            await b.deliver([target], NewEmail("s@e.test", "from node B", "first", "", len(raw), raw, {}))
+
+    pgcluster.run_async(node_b_delivers())
+    live.send(inbox["email"], subject="from this node")
+    try:
+        thread.join(5)
+        events = result.get("events")
+    finally:
+        released.set()
+    assert events is not None, "the stream did not send both events"
+    assert [(e[0], e[2]["subject"]) for e in events] == [(1, "from node B"), (2, "from this node")]
