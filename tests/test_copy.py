@@ -4,10 +4,12 @@ with identical API answers; a non-empty target refused unless --force."""
 from __future__ import annotations
 
 import json
+import smtplib
 from email.message import EmailMessage
 
 import pytest
-from helpers import query
+from helpers import query, wait_until
+from webhook_receiver import Receiver
 
 import pgcluster
 from dustmail_lite.store.copy import NOT_COPIED, TABLES
@@ -44,9 +46,10 @@ def test_the_copy_accounts_for_every_postgresql_table(make_env):
     assert copied <= tables
 
 
-def populate(h) -> tuple[str, dict]:
+def populate(h, receiver: Receiver) -> tuple[str, dict]:
     """Accounts, keys (one revoked), inboxes with mail and an attachment, a claimed domain,
-    a quarantined address; returns a Premium key and the ids to read back."""
+    a quarantined address, a claimed email, a webhook and its deliveries, a refusal; returns
+    a Premium key and the ids to read back."""
     premium, free = h.key("fam", "premium"), h.key("solo")
     revoked = h.key("solo")
     listed = json.loads(h.env.cli("keys", "list", "--json").stdout)
@@ -67,6 +70,21 @@ def populate(h) -> tuple[str, dict]:
     ended = h.create_inbox(premium, username="gone")
     h.http.delete(f"/api/v1/inbox/{ended['id']}", headers=h.auth(premium))
     h.run(h.server.store.purge)  # "gone" is now quarantined
+    # A claim (the oldest email), a webhook with its delivered outbox rows, a refusal.
+    claimed = h.http.get(f"/api/v1/inbox/{inbox['id']}/wait", params={"claim": "true", "timeout": 0},
+                         headers=h.auth(premium)).json()["data"]
+    assert claimed["subject"] == "Your code 123456"
+    hook = h.http.post("/api/v1/webhooks", json={"url": receiver.url}, headers=h.auth(premium))
+    assert hook.status_code == 201, hook.text
+    receiver.secret = hook.json()["data"]["secret"]
+    h.send(inbox["email"], subject="third")
+    wait_until(lambda: len(receiver.accepted) == 1, timeout=20)
+    wait_until(lambda: h.http.get("/api/v1/webhooks", headers=h.auth(premium)).json()["data"][0]["pending"] == 0)
+    closed = h.create_inbox(premium, username="closed")
+    h.http.delete(f"/api/v1/inbox/{closed['id']}", headers=h.auth(premium))
+    with pytest.raises(smtplib.SMTPRecipientsRefused), h.smtp() as s:
+        s.sendmail("late@example.com", [closed["email"]], b"Subject: too late\r\n\r\nhi\r\n")
+    wait_until(lambda: h.http.get("/api/v1/refusals", headers=h.auth(premium)).json()["data"], timeout=10)
     return premium, {"inbox": inbox["id"]}
 
 
@@ -93,6 +111,11 @@ def answers(h, key: str, ids: dict) -> dict:
             out[attachment["download_url"]] = h.http.get(attachment["download_url"], headers=auth).content
     out["domains"] = get("/domains")
     out["account"] = get("/account")
+    out["webhooks"] = get("/webhooks")
+    for hook in out["webhooks"][1]["data"]:
+        out[hook["id"] + "/deliveries"] = get(f"/webhooks/{hook['id']}/deliveries")
+    out["refusals"] = get("/refusals")
+    out["emails"] = get("/emails")  # across inboxes, newest event first
     taken = h.http.post("/api/v1/inbox", json={"username": "gone"}, headers=auth)
     out["quarantine"] = taken.status_code
     h.http.delete(f"/api/v1/inbox/{taken.json()['data']['id']}", headers=auth) if taken.status_code == 201 else None
@@ -101,19 +124,29 @@ def answers(h, key: str, ids: dict) -> dict:
 
 @pytest.mark.postgres
 def test_round_trip_sqlite_postgresql_sqlite_gives_identical_answers(make_env, make_harness, tmp_path):
-    source = make_env(storage={"url": ""}, inboxes={"username_quarantine": "1h"})
+    receiver = Receiver()
+    options = {"inboxes": {"username_quarantine": "1h"}, "webhooks": {"allow_private_targets": True}}
+    source = make_env(storage={"url": ""}, **options)
     h1 = make_harness(source)
-    key, ids = populate(h1)
+    try:
+        key, ids = populate(h1, receiver)
+    finally:
+        receiver.close()
     before = answers(h1, key, ids)
     assert before["quarantine"] == 409
-    assert len(before["inbox"][1]["data"]["emails"]) == 2
+    assert len(before["inbox"][1]["data"]["emails"]) == 3
     assert any(k.endswith("/attachments/1") or "attachments" in k for k in before)
+    [hook] = before["webhooks"][1]["data"]
+    assert [d["status"] for d in before[hook["id"] + "/deliveries"][1]["data"]] == ["delivered"]
+    assert [r["reason"] for r in before["refusals"][1]["data"]] == ["inbox_ended"]
+    event_ids = [e["event_id"] for e in before["emails"][1]["data"]]
+    assert event_ids == [3, 2, 1], event_ids  # the Free account's email has its own counter
 
     url = pgcluster.shared_server().create_db()
     out = source.cli("storage", "copy", "--to", url)
     assert out.stdout.split() == [
-        "accounts=2", "api_keys=3", "inboxes=2", "emails=3", "email_previews=0", "address_quarantine=1",
-        "custom_domains=1",
+        "accounts=2", "api_keys=3", "inboxes=3", "emails=4", "email_previews=0", "address_quarantine=1",
+        "custom_domains=1", "webhooks=1", "webhook_deliveries=1", "smtp_refusals=1",
         f"raw_bytes={query(source.config, 'SELECT sum(length(raw)) FROM emails')[0][0]}",
     ], out.stdout
     assert "Verified" in out.stderr
@@ -123,14 +156,26 @@ def test_round_trip_sqlite_postgresql_sqlite_gives_identical_answers(make_env, m
     assert "not empty" in refused.output + refused.stderr
     source.cli("storage", "copy", "--to", url, "--force")
 
-    on_postgres = make_env(storage={"url": url}, inboxes={"username_quarantine": "1h"})
+    on_postgres = make_env(storage={"url": url}, **options)
     h2 = make_harness(on_postgres)
     assert answers(h2, key, ids) == before
+    # The claim came along: the next claimer gets the next email.
+    assert claim(h2, key, ids)["subject"] == "second"
 
     back = tmp_path / "back.sqlite3"
     on_postgres.cli("storage", "copy", "--to", str(back))
-    on_sqlite = make_env(storage={"url": "", "path": str(back)}, inboxes={"username_quarantine": "1h"})
+    on_sqlite = make_env(storage={"url": "", "path": str(back)}, **options)
     h3 = make_harness(on_sqlite)
     assert answers(h3, key, ids) == before
-    # New rows continue after the copied keys.
+    assert claim(h3, key, ids)["subject"] == "third"  # the claim made on PostgreSQL came back
+    # New rows continue after the copied keys and event ids.
     assert h3.create_inbox(key)["id"] and h2.create_inbox(key)["id"]
+    for h in (h2, h3):
+        h.send(h.create_inbox(key)["email"], subject="after the copy")
+        found = h.http.get("/api/v1/emails", headers=h.auth(key)).json()["data"][0]
+        assert found["subject"] == "after the copy" and found["event_id"] == 4
+
+
+def claim(h, key: str, ids: dict) -> dict | None:
+    return h.http.get(f"/api/v1/inbox/{ids['inbox']}/wait", params={"claim": "true", "timeout": 0},
+                      headers=h.auth(key)).json()["data"]

@@ -334,3 +334,90 @@ def test_a_node_that_could_not_hear_for_a_while_still_wakes_its_waiters():
             assert heard[1].subject == "during the gap" and heard[1].inbox_id == inbox.id
 
     asyncio.run(run())
+
+
+def test_two_nodes_post_each_webhook_outbox_row_once_and_in_order(tmp_path: Path):
+    """Both nodes run a webhook sender on one outbox; mail arrives on both. A slow receiver
+    keeps rows in flight long enough for a second sender to post them again, were it let."""
+    from webhook_receiver import Receiver
+
+    url = pgcluster.shared_server().create_db()
+    hooks = {"webhooks": {"allow_private_targets": True, "retry_initial": "0.2s", "retry_max_interval": "0.5s"}}
+    a, b = node(tmp_path / "a", url, **hooks), node(tmp_path / "b", url, **hooks)
+    start_together(a, b)
+    receiver = Receiver()
+    receiver.delay = 0.2
+    try:
+        key = a.cli("keys", "create", "--owner", "dana", "--plan", "premium").strip()
+        inbox = httpx.post(a.base + "/api/v1/inbox", headers=auth(key)).json()["data"]
+        r = httpx.post(b.base + "/api/v1/webhooks", json={"url": receiver.url}, headers=auth(key))
+        assert r.status_code == 201, r.text
+        receiver.secret = r.json()["data"]["secret"]
+        senders = [
+            threading.Thread(target=send, args=(n.smtp_port, inbox["email"], f"{name} {i}"))
+            for i in range(6)
+            for name, n in (("a", a), ("b", b))
+        ]
+        for t in senders:
+            t.start()
+        for t in senders:
+            t.join()
+        wait_until(lambda: len(receiver.accepted) >= 12, timeout=30)
+        time.sleep(1.5)  # a second posting of any row would have arrived by now
+        assert len(receiver.attempts) == 12, receiver.attempts
+        assert len(set(receiver.attempts)) == 12 and receiver.bad_signatures == 0
+        event_ids = [p["data"]["event_id"] for p in receiver.accepted]
+        assert event_ids == sorted(event_ids) and len(set(event_ids)) == 12  # per endpoint in order
+        assert {p["data"]["subject"] for p in receiver.accepted} == {
+            f"{name} {i}" for i in range(6) for name in ("a", "b")
+        }
+    finally:
+        receiver.close()
+        for n in (a, b):
+            if n.proc is not None and n.proc.poll() is None:
+                assert n.stop() == 0, n.log.read_text()
+
+
+def test_a_stream_gets_another_nodes_email_that_is_heard_after_a_later_one(make_live):
+    """Node B stores event 1 of an account, this node event 2; B's notice reaches this node
+    late (held here on purpose). The stream still sends 1 then 2: a gap in the ids sends it
+    to the store, where 1 is already committed (event ids are taken under the account's lock)."""
+    import asyncio
+
+    from cursor_streams import stream_in_thread
+
+    from dustmail_lite.store import NewEmail, Store
+
+    live = make_live()
+    key = live.key("erin")
+    inbox = live.create_inbox(key)
+    listener = live.server.store._listener
+    relay, released = listener.relay, threading.Event()
+
+    async def late_relay(ids: list[str]) -> None:
+        while not released.is_set():
+            await asyncio.sleep(0.02)
+        await relay(ids)
+
+    listener.relay = late_relay
+    thread, result = stream_in_thread(live, "/api/v1/events", key, 2)
+    wait_until(lambda: live.server.events.subscriber_count == 1)
+
+    async def node_b_delivers() -> None:
+        async with Store(live.env.config.storage.url) as b:
+            account = await b.get_account("erin")
+            assert account is not None
+            target = await b.get_inbox(inbox["id"], account.id)
+            assert target is not None
+            raw = b"Subject: from node B\r\n\r\nfirst\r\n"
+            await b.deliver([target], NewEmail("s@e.test", "from node B", "first", "", len(raw), raw, {}))
+
+    pgcluster.run_async(node_b_delivers())
+    live.send(inbox["email"], subject="from this node")
+    try:
+        thread.join(5)
+        events = result.get("events")
+    finally:
+        released.set()
+    assert events is not None, "the stream did not send both events"
+    assert [(e[0], e[2]["subject"]) for e in events] == [(1, "from node B"), (2, "from this node")]

@@ -4,61 +4,12 @@ verifies each request with the `standardwebhooks` package."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from helpers import wait_until
-from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from helpers import query, wait_until
+from webhook_receiver import Receiver
 
 FAST = {"webhooks": {"allow_private_targets": True, "retry_initial": "0.2s", "retry_max_interval": "0.5s"}}
-
-
-class Receiver:
-    """An HTTP endpoint on 127.0.0.1 that verifies signatures and answers as told."""
-
-    def __init__(self) -> None:
-        self.secret: str | None = None
-        self.failures_left = 0  # answer 500 to this many requests first
-        self.always_fail = False
-        self.attempts: list[str] = []  # webhook-id of every request, in arrival order
-        self.accepted: list[dict] = []  # payloads answered 200, in order
-        self.bad_signatures = 0
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                with receiver.lock:
-                    receiver.attempts.append(headers.get("webhook-id", ""))
-                    try:
-                        Webhook(receiver.secret).verify(body, headers)
-                    except WebhookVerificationError:
-                        receiver.bad_signatures += 1
-                        status = 400
-                    else:
-                        if receiver.always_fail or receiver.failures_left > 0:
-                            receiver.failures_left = max(0, receiver.failures_left - 1)
-                            status = 500
-                        else:
-                            receiver.accepted.append({"id": headers["webhook-id"], **json.loads(body)})
-                            status = 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -125,11 +76,7 @@ def test_every_email_arrives_once_in_order_through_failures_and_a_restart(make_e
     oldest = deliveries[-1]
     assert oldest["attempts"] == 3 and oldest["last_status"] == 200 and oldest["next_attempt_at"] is None
     assert any(d["attempts"] >= 2 for d in deliveries[:3])  # mail 3 failed before the restart
-    import sqlite3
-
-    db = sqlite3.connect(env.config.storage.path)
-    kept = db.execute("SELECT count(*) FROM webhook_deliveries WHERE payload != ''").fetchone()[0]
-    db.close()
+    [(kept,)] = query(env.config, "SELECT count(*) FROM webhook_deliveries WHERE payload != ''")
     assert kept == 0, "a delivered payload (subject, codes) must not be kept"
 
     # Another account sees none of it.
@@ -166,7 +113,7 @@ def test_the_target_is_checked_again_on_every_attempt(make_env, make_live, recei
     inbox = live.create_inbox(key)
     hook = create_webhook(live, key, receiver.url)
     live.stop()
-    strict = make_env(storage={"path": env.config.storage.path},
+    strict = make_env(storage={"path": env.config.storage.path, "url": env.config.storage.url},
                       webhooks={"retry_initial": "0.2s", "retry_max_interval": "0.5s"})
     live = make_live(strict)
     live.send(inbox["email"], subject="not to a private address")

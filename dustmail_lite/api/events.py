@@ -188,7 +188,8 @@ async def event_stream(
     The cursor is read before subscribing and the store replayed after: whatever commits in
     between is in the replay, whatever commits later is in the queue; ids at or below the
     last one sent are skipped. A reader that falls behind (its queue overflowed) is caught
-    up from the store the same way."""
+    up from the store the same way, and so is one that hears of an event past a gap when
+    several nodes share the store (another node's earlier email may be heard later)."""
     try:
         resume = last_event_id(request)
         cursor = resume if resume is not None else await ctx.store.last_event_id(caller.account_id)
@@ -259,6 +260,9 @@ async def _stream(
                     quiet_since = loop.time()
                     yield ": keep-alive\n\n"
             elif event.event_id > last:
+                if event.event_id != last + 1 and not ctx.store.events_in_commit_order:
+                    catch_up = True  # an earlier email from another node may still be on its way
+                    continue
                 last = event.event_id
                 yield _event_text(event)
     finally:

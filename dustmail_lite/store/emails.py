@@ -60,8 +60,10 @@ class EmailQueries(QuotaQueries):
             if inbox.email_count + arriving[inbox.pk] > self.max_emails_per_inbox
         }
         async with self._transaction() as conn:
-            await self._check_quotas(conn, batch)
+            # Numbering first locks the accounts' rows (PostgreSQL): the quotas are then read
+            # after any other node's delivery to these accounts has committed.
             await self._number_events(conn, batch, rows, per_account)
+            await self._check_quotas(conn, batch)
             await conn.executemany(
                 "INSERT INTO emails (id, inbox_pk, account_id, event_id, received_at, mail_from, rcpt,"
                 " subject, text, html, size, has_attachment, details, raw)"

@@ -67,6 +67,9 @@ class Engine:
     """The connections, transactions and migrations of one database engine."""
 
     dialect: ClassVar[str]
+    # Whether `on_committed` hears of each account's emails in event id order (one process
+    # writes). With several nodes, another node's email may be heard after a later one.
+    events_in_commit_order: ClassVar[bool] = True
     now: Callable[[], int]  # the clock (ms since the epoch) every query reads; tests move it
 
     @property

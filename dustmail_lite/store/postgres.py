@@ -67,6 +67,7 @@ def redacted(url: str) -> str:
 
 class PostgresDatabase(Engine):
     dialect = "postgres"
+    events_in_commit_order = False
 
     def __init__(
         self,
