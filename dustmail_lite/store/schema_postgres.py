@@ -298,6 +298,8 @@ MIGRATIONS: list[tuple[str, str]] = [
         # tsvector holds at most 1 MB, so past that only the text's start is indexed.
         # `search_query` turns a term into a phrase of its words, the last one a prefix
         # if asked: the user's text never reaches to_tsquery's syntax (every word quoted).
+        # (Positions stop at 16,383 in a tsvector: a phrase past a body's 16,383rd word is
+        # not found, where FTS5 finds it; its words are, one by one.)
         # The planner chooses between the GIN index (rare words) and walking the account's
         # mail newest first (common words: LIMIT stops early) by the words' frequencies:
         # the default statistics keep too few words for prefixes and mid-frequency words
@@ -327,9 +329,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         END $$;
         CREATE FUNCTION search_query(value text, prefix boolean) RETURNS tsquery
         LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT AS $$
-            SELECT CASE WHEN count(*) = 0 THEN ''::tsquery ELSE pg_catalog.to_tsquery('pg_catalog.simple',
+            SELECT CASE WHEN count(*) > 0 THEN pg_catalog.to_tsquery('pg_catalog.simple',
                 pg_catalog.string_agg(pg_catalog.quote_literal(word), ' <-> ' ORDER BY n)
-                || CASE WHEN prefix THEN ':*' ELSE '' END) END
+                || CASE WHEN prefix THEN ':*' ELSE '' END) END  -- no words: NULL, matching nothing
             FROM pg_catalog.regexp_split_to_table(search_words(value), ' ') WITH ORDINALITY AS w(word, n)
             WHERE word <> ''
         $$;
