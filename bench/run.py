@@ -549,6 +549,8 @@ SEARCH_QUERIES = {
 async def seed_search_corpus(db: Path, account: str, total: int, per_inbox: int = 1000) -> None:
     import random
 
+    from dustmail_lite.store import NewEmail, Store
+
     rng = random.Random(15)
     weights = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
     store = Store(db, max_emails_per_inbox=10_000_000, synchronous="OFF", max_batch=2000)
