@@ -108,7 +108,6 @@ def test_prefix_queries_newest_first_and_paginated(live):
     assert subjects(search(live, key, q="ver*")) == ["Your verification code", "Please confirm", "Version 2 released"]
     assert subjects(search(live, key, q="VER*")) == subjects(search(live, key, q="ver*"))
     assert subjects(search(live, key, q="ve*")) == newest
-    assert subjects(search(live, key, q="v*")) == newest
     assert subjects(search(live, key, q="veri*")) == ["Your verification code", "Please confirm"]
     assert subjects(search(live, key, q="verification*")) == ["Your verification code"]
     assert subjects(search(live, key, q="subject:ver*")) == ["Your verification code", "Version 2 released"]
@@ -126,7 +125,7 @@ def test_prefix_queries_newest_first_and_paginated(live):
     assert pages == [newest[:2], newest[2:]]
 
 
-@pytest.mark.parametrize("q", ["has:pictures", "before:yesterday", "x" * 600])
+@pytest.mark.parametrize("q", ["has:pictures", "before:yesterday", "x" * 600, "v*", "subject:a*", "code n*"])
 def test_bad_queries_are_422(live, q):
     key = live.key()
     r = live.http.get("/api/v1/emails", params={"q": q}, headers=live.auth(key))
