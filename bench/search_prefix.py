@@ -34,14 +34,23 @@ sys.path.insert(0, {src!r})  # the store of the side being measured, not this tr
 import dustmail_lite
 assert dustmail_lite.__file__.startswith({src!r}), dustmail_lite.__file__
 started = time.perf_counter()
-asyncio.run(run.seed_search_corpus(run.Path({db!r}), "bench", {count}, label={label!r}))
+asyncio.run(run.seed_search_corpus(run.Path({db!r}), {account!r}, {count}, label={label!r}))
 print(time.perf_counter() - started)
 """
 
 
-def seed(src: Path, db: Path, count: int, label: str) -> float:
+SMALL_ACCOUNT_EMAILS = 20
+SMALL_ACCOUNT_QUERIES = {  # fewer matches than a page in its own mail
+    "small account: common word": "w0001",
+    "small account: prefix": "w43*",
+    "small account: no match": "w4321",
+}
+
+
+def seed(src: Path, db: Path, count: int, label: str, account: str = "bench") -> float:
     """Store `count` search-corpus emails with the store of source tree `src`; seconds taken."""
-    code = SEED.format(bench=str(ROOT / "bench"), src=str(src), db=str(db), count=count, label=label)
+    code = SEED.format(bench=str(ROOT / "bench"), src=str(src), db=str(db), count=count, label=label,
+                       account=account)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=src)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -74,6 +83,14 @@ def prepare(work: Path, emails: int, base_src: Path) -> tuple[Server, Server, di
         (base / "key").write_text(server.cli("keys", "create", "--owner", "bench", "--plan", "premium"))
         (base / "seeded").write_text(str(seed(base_src, server.db, emails, "")))
         checkpoint(server.db)
+    if not (base / "small-key").exists():
+        # A second account with a few emails, newer than the million: its searches must not
+        # walk the big account's matches.
+        server = Server(base, root=base_src)
+        key = server.cli("keys", "create", "--owner", "small", "--plan", "premium")
+        seed(base_src, server.db, SMALL_ACCOUNT_EMAILS, "small", account="small")
+        (base / "small-key").write_text(key)
+        checkpoint(server.db)
     figures: dict = {"seed_seconds_baseline": float((base / "seeded").read_text())}
     servers = []
     for side, src in (("before", base_src), ("after", ROOT)):
@@ -92,17 +109,18 @@ def sizes(server: Server) -> dict:
     return {"db_bytes": server.db.stat().st_size, "fts_bytes": fts_bytes(server.db)}
 
 
-def query_rounds(sides: dict[str, Server], key: str, rounds: int, queries: dict[str, str]) -> dict:
+def query_rounds(sides: dict[str, Server], rounds: int, queries: dict[str, tuple[str, str]]) -> dict:
+    """`queries`: name -> (key, q)."""
     samples: dict = {side: {name: [] for name in queries} for side in sides}
     for round_ in range(rounds):
-        for name, q in queries.items():
+        for name, (key, q) in queries.items():
             for side, server in sides.items():
                 point = http_bench(server.http_port, key, f"/api/v1/emails?q={quote(q)}", sequential=100,
                                    concurrency=1, seconds=0)
                 samples[side][name].append(point)
                 print(f"  round {round_ + 1} {side:<6} {name:<20} p50 {point['p50_ms']:7.2f} ms"
                       f"  p99 {point['p99_ms']:7.2f} ms", flush=True)
-    return {side: {name: {"q": queries[name], "p50_ms": [p["p50_ms"] for p in points],
+    return {side: {name: {"q": queries[name][1], "p50_ms": [p["p50_ms"] for p in points],
                           "p99_ms": [p["p99_ms"] for p in points]} for name, points in per.items()}
             for side, per in samples.items()}
 
@@ -121,13 +139,16 @@ def main() -> None:
     base_src = baseline_tree(args.baseline, args.work / "baseline-src")
     before, after, figures = prepare(args.work, args.emails, base_src)
     key = (args.work / "base" / "key").read_text().strip()
+    small_key = (args.work / "base" / "small-key").read_text().strip()
+    queries = {name: (key, q) for name, q in SEARCH_QUERIES.items()}
+    queries.update({name: (small_key, q) for name, q in SMALL_ACCOUNT_QUERIES.items()})
     figures["size_before"], figures["size_after"] = sizes(before), sizes(after)
     print(json.dumps(figures), flush=True)
     sides = {"before": before, "after": after}
     for server in sides.values():
         server.start()
     try:
-        figures["queries"] = query_rounds(sides, key, args.rounds, SEARCH_QUERIES)
+        figures["queries"] = query_rounds(sides, args.rounds, queries)
     finally:
         for server in sides.values():
             server.stop()

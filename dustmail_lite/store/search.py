@@ -38,6 +38,13 @@ def fts_expression(terms: list[Term]) -> str:
     return " AND ".join(parts)
 
 
+def scoped_expression(terms: list[Term], account_id: int, inbox_pk: int | None) -> str:
+    """The terms within one account's (or one inbox's) emails: the index itself skips to
+    their rows instead of yielding every account's matches for SQL to filter out."""
+    scope = f'inbox_pk : "{int(inbox_pk)}"' if inbox_pk is not None else f'account_id : "{int(account_id)}"'
+    return f"{scope} AND {fts_expression(terms)}"
+
+
 # FTS5 keeps a deleted email's words in its index segments until they are merged, out of
 # reach of `secure_delete`. From SQLite 3.44 its own secure-delete option removes them at
 # once; before that, the index is merged (`optimize`) after mail is deleted or purged.
@@ -99,7 +106,7 @@ class SearchQueries(Database):
             # so a LIMIT stops the scan early.
             join = "FROM email_search s JOIN emails e ON e.seq = s.rowid"
             where.insert(0, "email_search MATCH ?")
-            params.insert(0, fts_expression(query.terms))
+            params.insert(0, scoped_expression(query.terms, account_id, inbox_pk))
             order = "s.rowid DESC"
         sql = (
             f"{_SELECT} {join} JOIN inboxes i ON i.pk = e.inbox_pk"
