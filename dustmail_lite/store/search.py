@@ -4,10 +4,12 @@ The FTS5 specifics live here and in the `0009_search_fts5` and `0010_search_pref
 migrations only; a PostgreSQL backend would offer the same `search_emails` over a tsvector
 column.
 
-Prefixes (`verif*`) of 2 and 3 characters are read from FTS5's prefix indexes, newest first,
-stopping at the page's end like a word. A longer prefix makes FTS5 merge the postings of
-every word starting so before the first row comes out: fast for the usual handful of words,
-slow (over 100 ms at a million emails) when the prefix starts a word found in most emails."""
+Every query is narrowed to the account (or the inbox) inside the index, whose rowids FTS5
+yields newest first, so a page stops the scan early. Prefixes (`verif*`) of 2 and 3
+characters are read from FTS5's prefix indexes the same way. A longer prefix makes FTS5 merge
+the postings of every word starting so (in every account) before the first row comes out:
+fast for the usual handful of rare words, about 0.1 s over a million emails when the prefix
+starts a word found in most of them."""
 
 from __future__ import annotations
 
