@@ -66,8 +66,9 @@ def message_bytes(size: int = MESSAGE_SIZE, subject: str = "bench") -> bytes:
 class Server:
     """`dustmail-lite serve` as a subprocess on its own ports and database."""
 
-    def __init__(self, folder: Path, purge_interval: str = "60s") -> None:
+    def __init__(self, folder: Path, purge_interval: str = "60s", root: Path = ROOT) -> None:
         self.folder = folder
+        self.root = root  # the source tree to run (another revision's, to compare with)
         self.http_port, self.smtp_port = free_port(), free_port()
         self.db = folder / "bench.sqlite3"
         self.config = folder / "bench.toml"
@@ -83,14 +84,14 @@ class Server:
 
     def cli(self, *args: str) -> str:
         out = subprocess.run([sys.executable, "-m", "dustmail_lite", "--config", str(self.config), *args],
-                             capture_output=True, text=True, check=True, cwd=ROOT)
+                             capture_output=True, text=True, check=True, cwd=self.root)
         return out.stdout.strip()
 
     def start(self) -> None:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "dustmail_lite", "--config", str(self.config), "serve", "--log-level", "info"],
-                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                stdout=log, stderr=subprocess.STDOUT, cwd=self.root,
             )
         wait_port(self.http_port)
         wait_port(self.smtp_port)
@@ -537,6 +538,9 @@ SEARCH_QUERIES = {
     "two words": "w0002 w0150",
     "phrase": '"w0003 w0004"',
     "prefix": "w43*",
+    "prefix, 2 letters": "w4*",
+    "prefix, 4 letters": "w432*",
+    "common word as prefix": "w0001*",
     "from:": "from:billing@bank.example",
     "subject: + word": "subject:w0010 w0020",
     "has:attachment": "has:attachment",
@@ -546,7 +550,9 @@ SEARCH_QUERIES = {
 }
 
 
-async def seed_search_corpus(db: Path | str, account: str, total: int, per_inbox: int = 1000) -> None:
+async def seed_search_corpus(
+    db: Path | str, account: str, total: int, per_inbox: int = 1000, label: str = ""
+) -> None:
     """The search corpus in the store at `db` (an SQLite file, or a PostgreSQL URL)."""
     import random
 
@@ -560,7 +566,7 @@ async def seed_search_corpus(db: Path | str, account: str, total: int, per_inbox
         acc = await store.get_account(account)
         created = 0
         while created < total:
-            inbox = await store.create_inbox(acc.id, f"search{created}", "bench.test", 365 * 86400 * 1000)
+            inbox = await store.create_inbox(acc.id, f"search{label}{created}", "bench.test", 365 * 86400 * 1000)
             batch = []
             for n in range(min(per_inbox, total - created)):
                 words = rng.choices(VOCABULARY, weights, k=60)

@@ -5,7 +5,8 @@
 
 Bare words and "phrases" match the subject or the text; `from:`, `to:`, `subject:` match
 one field; `has:attachment` keeps emails with attachments; `before:`/`after:` take a date
-(YYYY-MM-DD, UTC) or a full ISO time. Every term must hold (AND). A store backend turns the
+(YYYY-MM-DD, UTC) or a full ISO time. A prefix needs at least 2 letters or digits before
+the `*`. Every term must hold (AND). A store backend turns the
 parsed `SearchQuery` into its own full-text query (SQLite FTS5 today; PostgreSQL's tsquery
 could read the same structure).
 """
@@ -18,6 +19,9 @@ from datetime import UTC, datetime
 
 MAX_TERMS = 16
 MAX_TERM_LENGTH = 100
+# `a*` matches nearly every word, and a full-text index answers it by merging them all:
+# seconds over a million emails (SQLite keeps prefix indexes from 2 characters on).
+MIN_PREFIX_LENGTH = 2
 
 _TOKEN = re.compile(r'(?:(\w+):)?(?:"([^"]*)"|(\S+))')
 FIELDS = ("from", "to", "subject")
@@ -85,6 +89,10 @@ def _add(query: SearchQuery, term: Term) -> None:
         return  # nothing a tokenizer would index
     if len(term.text) > MAX_TERM_LENGTH:
         raise QueryError(f"a search term is limited to {MAX_TERM_LENGTH} characters")
+    if term.prefix and len(re.findall(r"\w+", term.text)[-1]) < MIN_PREFIX_LENGTH:
+        raise QueryError(
+            f"a prefix needs at least {MIN_PREFIX_LENGTH} letters or digits before the *, got {term.text}*"
+        )
     if len(query.terms) >= MAX_TERMS:
         raise QueryError(f"a query is limited to {MAX_TERMS} terms")
     query.terms.append(term)

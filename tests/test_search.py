@@ -88,7 +88,44 @@ def test_newest_first_and_paginated(mail):
     assert len(search(live, key, after=ids[1])["data"]) == 1
 
 
-@pytest.mark.parametrize("q", ["has:pictures", "before:yesterday", "x" * 600])
+def test_prefix_queries_newest_first_and_paginated(live):
+    """Prefixes of every length: 2 and 3 characters are served by FTS5's prefix indexes,
+    others by expanding the prefix; the results must be the same kind either way."""
+    key = live.key("carol")
+    box = live.create_inbox(key)
+    sent = [
+        ("Version 2 released", "the new version is out"),
+        ("Please confirm", "verify your address"),
+        ("Overview of the week", "an overview, nothing else"),
+        ("Vendor invoice", "from your vendor"),
+        ("Your verification code", "code 123456"),
+    ]
+    for subject, body in sent:
+        live.send(box["email"], subject=subject, body=body)
+    other = live.key("dave")
+    live.send(live.create_inbox(other)["email"], subject="Verify me too", body="version vendor")
+    newest = ["Your verification code", "Vendor invoice", "Please confirm", "Version 2 released"]
+    assert subjects(search(live, key, q="ver*")) == ["Your verification code", "Please confirm", "Version 2 released"]
+    assert subjects(search(live, key, q="VER*")) == subjects(search(live, key, q="ver*"))
+    assert subjects(search(live, key, q="ve*")) == newest
+    assert subjects(search(live, key, q="veri*")) == ["Your verification code", "Please confirm"]
+    assert subjects(search(live, key, q="verification*")) == ["Your verification code"]
+    assert subjects(search(live, key, q="subject:ver*")) == ["Your verification code", "Version 2 released"]
+    assert subjects(search(live, key, q="ver* code")) == ["Your verification code"]
+    assert subjects(search(live, key, q="ov*")) == ["Overview of the week"]
+    assert subjects(search(live, key, q="erv*")) == []  # inside a word is not a prefix
+    assert subjects(search(live, other, q="ver*")) == ["Verify me too"]
+    pages, cursor = [], None
+    while True:
+        page = search(live, key, q="ve*", limit=2, **({"cursor": cursor} if cursor else {}))
+        pages.append(subjects(page))
+        cursor = page["meta"]["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [newest[:2], newest[2:]]
+
+
+@pytest.mark.parametrize("q", ["has:pictures", "before:yesterday", "x" * 600, "v*", "subject:a*", "code n*"])
 def test_bad_queries_are_422(live, q):
     key = live.key()
     r = live.http.get("/api/v1/emails", params={"q": q}, headers=live.auth(key))

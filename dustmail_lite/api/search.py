@@ -76,7 +76,8 @@ OPERATIONS = [
         description=(
             "`q`: words and quoted phrases (subject or text), `from:`, `to:`, `subject:`, "
             "`has:attachment`, `before:`/`after:` dates (YYYY-MM-DD, UTC); every term must match. "
-            "Words match whole words; `verif*` matches words starting so. Pages through "
+            "Words match whole words; `verif*` matches words starting so (2 letters or digits "
+            "at least before the `*`). Pages through "
             "`meta.next_cursor`."
         ),
         data=list[EmailHit],

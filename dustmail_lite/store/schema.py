@@ -290,6 +290,38 @@ SQLITE_MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        # Prefix indexes: without them FTS5 merges the postings of every word starting so
+        # before the first row comes out (`w43*` over 1M emails: 50 ms). The account and the
+        # inbox are indexed too, so that a search is narrowed inside the index: filtering the
+        # joined emails instead walks every other account's matches first (2 s for a small
+        # account's common word beside a million other emails). An FTS5 table's columns and
+        # options are fixed when it is created, so the table is made again and filled from
+        # the emails (about a minute per million emails, on the first start of this version).
+        "0010_search_prefix",
+        """
+        DROP TRIGGER email_search_insert;
+        DROP TRIGGER email_search_delete;
+        DROP TABLE email_search;
+        CREATE VIRTUAL TABLE email_search USING fts5(
+            subject, text, mail_from, rcpt, account_id, inbox_pk, content='emails', content_rowid='seq',
+            tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+        );
+        INSERT INTO email_search(email_search) VALUES ('rebuild');
+        CREATE TRIGGER email_search_insert AFTER INSERT ON emails BEGIN
+            INSERT INTO email_search(rowid, subject, text, mail_from, rcpt, account_id, inbox_pk)
+            VALUES (NEW.seq, NEW.subject, NEW.text, NEW.mail_from, NEW.rcpt, NEW.account_id, NEW.inbox_pk);
+        END;
+        CREATE TRIGGER email_search_delete AFTER DELETE ON emails BEGIN
+            INSERT INTO email_search(
+                email_search, rowid, subject, text, mail_from, rcpt, account_id, inbox_pk
+            ) VALUES (
+                'delete', OLD.seq, OLD.subject, OLD.text, OLD.mail_from, OLD.rcpt,
+                OLD.account_id, OLD.inbox_pk
+            );
+        END;
+        """,
+    ),
 ]
 
 MIGRATIONS += SQLITE_MIGRATIONS

@@ -1,9 +1,16 @@
 """Search over an account's emails: a parsed `SearchQuery` as an SQLite FTS5 query, or
 on PostgreSQL as tsqueries over the tsvector columns.
 
-The engines' specifics live here and in the `0009_search_fts5` migrations only (SQLite's
-FTS5 table; PostgreSQL's generated tsvector columns, their GIN index and the functions
-that split text into words the way FTS5's tokenizer does)."""
+The engines' specifics live here and in the search migrations only: SQLite's FTS5 table
+(`0009_search_fts5`, `0010_search_prefix`); PostgreSQL's generated tsvector columns, their GIN
+index and the functions that split text into words the way FTS5's tokenizer does.
+
+On SQLite every query is narrowed to the account (or the inbox) inside the index, whose rowids
+FTS5 yields newest first, so a page stops the scan early. Prefixes (`verif*`) of 2 and 3
+characters are read from FTS5's prefix indexes the same way. A longer prefix makes FTS5 merge
+the postings of every word starting so (in every account) before the first row comes out:
+fast for the usual handful of rare words, about 0.1 s over a million emails when the prefix
+starts a word found in most of them."""
 
 from __future__ import annotations
 
@@ -56,6 +63,13 @@ def tsquery_conditions(terms: list[Term]) -> tuple[list[str], list[Any]]:
         for _ in columns:
             params += [term.text, term.prefix]
     return conditions, params
+
+
+def scoped_expression(terms: list[Term], account_id: int, inbox_pk: int | None) -> str:
+    """The terms within one account's (or one inbox's) emails: the index itself skips to
+    their rows instead of yielding every account's matches for SQL to filter out."""
+    scope = f'inbox_pk : "{int(inbox_pk)}"' if inbox_pk is not None else f'account_id : "{int(account_id)}"'
+    return f"{scope} AND {fts_expression(terms)}"
 
 
 # FTS5 keeps a deleted email's words in its index segments until they are merged, out of
@@ -127,7 +141,7 @@ class SearchQueries(Engine):
             # so a LIMIT stops the scan early.
             join = "FROM email_search s JOIN emails e ON e.seq = s.rowid"
             where.insert(0, "email_search MATCH ?")
-            params.insert(0, fts_expression(query.terms))
+            params.insert(0, scoped_expression(query.terms, account_id, inbox_pk))
             order = "s.rowid DESC"
         sql = (
             f"{_SELECT} {join} JOIN inboxes i ON i.pk = e.inbox_pk"
