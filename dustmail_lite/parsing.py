@@ -430,8 +430,9 @@ def worker_main() -> None:
 
 
 def die_with_parent() -> None:
-    """Linux: SIGKILL this worker when its supervising thread's process dies, even mid-parse
-    (elsewhere the worker still exits at the next read, when its stdin closes)."""
+    """Linux: SIGKILL this child (a parser worker, an SMTP process) when the thread that
+    started it dies, even mid-parse (elsewhere a worker still exits at its next read, when
+    its stdin closes, and an SMTP process when its channel to serve closes)."""
     try:
         import ctypes
 

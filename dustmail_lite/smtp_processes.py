@@ -141,10 +141,11 @@ class _Child:
         await asyncio.wait([ready, self._task], timeout=STARTUP_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
         if not self.ready.is_set():
             ready.cancel()
+            self._task.cancel()
             raise RuntimeError(f"SMTP process {self.number} did not start")
 
     async def _supervise(self, port: int) -> None:
-        while True:
+        while not self.processes.stopping:
             started = time.monotonic()
             try:
                 await self._run_once(port)

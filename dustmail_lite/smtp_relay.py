@@ -16,8 +16,8 @@ import orjson
 
 _HEAD = struct.Struct("!II")  # header length, blob length
 # A header carries a parsed message's text and HTML (at most a few times the message).
-MAX_HEADER = 512 * 1024 * 1024
-MAX_BLOB = 256 * 1024 * 1024
+MAX_HEADER = 1 << 30
+MAX_BLOB = 1 << 30
 
 
 class RelayLost(Exception):
