@@ -857,17 +857,24 @@ def processes_comparison(rounds: int, count: int, out: Path) -> None:
         peer = Peer("aiosmtpd-uvloop-discard", [sys.executable, str(ROOT / "bench" / "discard_server.py"), str(port)],
                     port)
         targets["discard"] = (port, "x@example.com", None)
+        peers = [peer]
+        if maildev_bin():
+            port = free_port()
+            peers.append(Peer("maildev", ["node", str(maildev_bin()), "--smtp", str(port), "--web", str(free_port()),
+                                          "--ip", "127.0.0.1", "--silent"], port))
+            targets["maildev"] = (port, "x@example.com", None)
         try:
             names = list(targets)
             for r in range(rounds):
-                order = names[r % 3:] + names[:r % 3]
+                order = names[r % len(names):] + names[:r % len(names)]
                 figures = {}
                 for name in order:
                     print(f"round {r + 1}: {name} ...", flush=True)
                     figures[name] = ingest_round(*targets[name][:2], count, targets[name][2])
                 results["rounds"].append({"order": order, **figures})
         finally:
-            peer.stop()
+            for running in peers:
+                running.stop()
         for n, server in servers.items():
             name = f"processes={n}"
             accepted = sum(rnd[name][k]["messages"] for rnd in results["rounds"]

@@ -109,6 +109,9 @@ class SmtpProcesses:
         self.stopping = True
         await asyncio.gather(*(child.stop() for child in self.children))
 
+    def is_stopping(self) -> bool:
+        return self.stopping
+
     def pids(self) -> list[int]:
         return [child.proc.pid for child in self.children if child.proc and child.proc.returncode is None]
 
@@ -145,14 +148,14 @@ class _Child:
             raise RuntimeError(f"SMTP process {self.number} did not start")
 
     async def _supervise(self, port: int) -> None:
-        while not self.processes.stopping:
+        while not self.processes.is_stopping():
             started = time.monotonic()
             try:
                 await self._run_once(port)
             except Exception:
                 log.exception("SMTP process %d failed", self.number)
             self._release_all()
-            if self.processes.stopping:
+            if self.processes.is_stopping():
                 return
             self.restarts += 1
             log.error(
