@@ -12,7 +12,8 @@ import time
 
 import httpx2 as httpx
 import pytest
-from helpers import ServeProcess, query, wait_until
+from helpers import ServeProcess, merge, query, wait_until
+from test_starttls import HOSTNAME, Certs, _handshake_with
 
 from dustmail_lite.config import load
 
@@ -95,8 +96,8 @@ def stored_subjects(server: ServeProcess) -> set[str]:
     return {row[0] for row in query(load(server.config_path), "SELECT subject FROM emails")}
 
 
-def start_server(tmp_path) -> tuple[ServeProcess, str, dict]:
-    server = ServeProcess(tmp_path, PROCESSES)
+def start_server(tmp_path, extra: dict | None = None) -> tuple[ServeProcess, str, dict]:
+    server = ServeProcess(tmp_path, merge(PROCESSES, extra or {}))
     server.start()
     key = server.cli("keys", "create", "--owner", "p", "--plan", "premium").strip()
     inbox = httpx.post(f"{server.base}/api/v1/inbox", headers={"X-API-Key": key}).json()["data"]
@@ -105,7 +106,13 @@ def start_server(tmp_path) -> tuple[ServeProcess, str, dict]:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    server, key, inbox = start_server(tmp_path_factory.mktemp("processes"))
+    """serve with processes = 2 and STARTTLS offered (the certificate files in its folder)."""
+    folder = tmp_path_factory.mktemp("processes")
+    first = Certs(folder, "first")
+    (folder / "fullchain.pem").write_bytes(first.cert.read_bytes())
+    (folder / "privkey.pem").write_bytes(first.key.read_bytes())
+    tls = {"hostname": HOSTNAME, "tls_cert": str(folder / "fullchain.pem"), "tls_key": str(folder / "privkey.pem")}
+    server, key, inbox = start_server(folder, {"smtp": tls})
     wait_until(lambda: smtp_children(server.proc.pid), timeout=20)
     yield server, key, inbox
     if server.proc.poll() is None:
@@ -218,6 +225,28 @@ def test_a_killed_smtp_process_is_restarted_and_every_250_is_stored(served):
     missing = set(acknowledged) - stored_subjects(server)
     assert not missing, f"{len(missing)} acknowledged messages lost"
     assert "SMTP process 1" in server.log.read_text()
+
+
+def test_sighup_reloads_the_certificate_in_every_smtp_process(served, tmp_path):
+    server, _, _ = served
+    second = Certs(tmp_path, "second")
+    folder = server.config_path.parent
+    (folder / "fullchain.pem").write_bytes(second.cert.read_bytes())
+    (folder / "privkey.pem").write_bytes(second.key.read_bytes())
+    server.proc.send_signal(signal.SIGHUP)  # systemctl reload: to serve's pid only
+
+    def all_handshakes_verify() -> bool:
+        try:
+            for _ in range(16):  # over both listeners
+                _handshake_with(server.smtp_port, second)
+        except (OSError, smtplib.SMTPException):  # ssl.SSLCertVerificationError: still the first
+            return False
+        return True
+
+    before = accepted_by_process(server)
+    wait_until(all_handshakes_verify, timeout=15, interval=0.1)
+    after = accepted_by_process(server)
+    assert all(after[p] > before[p] for p in after), (before, after)
 
 
 def test_sigterm_under_load_drains_every_process_and_loses_no_250(tmp_path):
