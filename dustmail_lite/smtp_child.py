@@ -61,22 +61,24 @@ class RelayedSMTP(DustmailSMTP):
         super().__init__(handler, connections, smtp, tls_context)
         self.relay = handler.relay
         self.session_id = session_id
-        self.opened = False
+        self.open_sent = False
 
     async def _handle_client(self) -> None:
         if self.admitted and not self.refusal:
+            # From here on serve may count this session: connection_lost must say `close`,
+            # even if the client leaves (and this task is cancelled) before the answer.
+            self.open_sent = True
             try:
                 answer = await self.relay.call("open", sid=self.session_id, ip=self.ip)
-                self.opened = True
                 self.refusal = answer.get("refusal")
             except RelayLost:
                 self.refusal = NOT_ADMITTED
         await super()._handle_client()
 
     def connection_lost(self, error: Exception | None) -> None:
-        if self.opened:
-            self.opened = False
-            self.relay.send("close", sid=self.session_id)
+        if self.open_sent:
+            self.open_sent = False
+            self.relay.send("close", sid=self.session_id)  # after `open` on the channel, always
         super().connection_lost(error)
 
 

@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 STARTUP_TIMEOUT = 60.0
 RESTART_DELAY = 1.0
 TOO_MANY = "421 4.7.0 Too many connections, try again later"
+UNAVAILABLE = "421 4.3.0 Temporary failure, try again later"
 
 
 def process_count(configured: int) -> int:
@@ -201,18 +202,28 @@ class _Child:
             if op == "ready":
                 self.ready.set()
                 log.info("SMTP process %d listening (pid %s)", self.number, header.get("pid"))
-            elif op == "close":
-                self._release(int(header["sid"]))
+            elif op in ("open", "close"):
+                # In the order they came: a session's `close` never overtakes its `open`.
+                self._open_or_close(writer, header)
             else:
                 task = asyncio.create_task(self._answer(writer, header, blob))
                 self._answers.add(task)
                 task.add_done_callback(self._answers.discard)
 
+    def _open_or_close(self, writer: asyncio.StreamWriter, header: dict[str, Any]) -> None:
+        if header["op"] == "close":
+            self._release(int(header["sid"]))
+            return
+        try:
+            answer = self._open(int(header["sid"]), str(header["ip"]))
+        except Exception:
+            log.exception("SMTP process %d: a request failed", self.number)
+            answer = {"refusal": UNAVAILABLE}
+        write_frame(writer, {"id": header.get("id"), **answer})
+
     async def _answer(self, writer: asyncio.StreamWriter, header: dict[str, Any], blob: bytes) -> None:
         try:
-            if header.get("op") == "open":
-                answer = self._open(int(header["sid"]), str(header["ip"]))
-            elif header.get("op") == "rcpt":
+            if header.get("op") == "rcpt":
                 answer = await self._rcpt(header)
             elif header.get("op") == "data":
                 answer = await self._data(header, blob)
@@ -220,7 +231,7 @@ class _Child:
                 raise RelayLost(f"unknown request {header.get('op')!r}")
         except Exception:
             log.exception("SMTP process %d: a request failed", self.number)
-            answer = {"reply": TEMPFAIL, "refusal": TEMPFAIL}
+            answer = {"reply": TEMPFAIL}
         if not writer.is_closing():
             write_frame(writer, {"id": header.get("id"), **answer})
 

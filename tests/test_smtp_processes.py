@@ -7,6 +7,8 @@ import os
 import re
 import signal
 import smtplib
+import socket
+import struct
 import threading
 import time
 
@@ -206,6 +208,21 @@ def test_connection_limits_count_the_sessions_of_every_process(served):
     finally:
         for client in clients:
             client.close()
+
+
+def test_clients_that_leave_at_once_leave_no_session_counted(served):
+    """A client that resets the connection before its banner: its session is released in
+    serve's count whichever process took it, or the per-IP limit would fill up with ghosts."""
+    server, _, _ = served
+    before = accepted_by_process(server)
+    for _ in range(40):
+        sock = socket.create_connection(("127.0.0.1", server.smtp_port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST on close
+        sock.close()
+    wait_until(lambda: sum(accepted_by_process(server).values()) >= sum(before.values()) + 40)
+    wait_until(lambda: metric(server, "dustmail_smtp_sessions")[""] == 0, timeout=10)
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=15) as s:
+        assert s.noop()[0] == 250
 
 
 def test_a_killed_smtp_process_is_restarted_and_every_250_is_stored(served):
