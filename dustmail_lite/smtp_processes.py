@@ -259,7 +259,7 @@ class _Child:
         )
         return {"reply": reply}
 
-    async def _data(self, header: dict[str, Any], raw: bytes) -> dict[str, Any]:
+    async def _data(self, header: dict[str, Any], blob: bytes) -> dict[str, Any]:
         started = time.perf_counter()
         handler = self.processes.handler
         session = self.sessions[int(header["sid"])]
@@ -270,13 +270,16 @@ class _Child:
             reply = "554 5.5.1 No valid recipients"
         else:
             fields = header["email"]
+            raw_size, text_size, html_size = (int(n) for n in fields["lengths"])
+            if raw_size + text_size + html_size != len(blob):
+                raise RelayLost("a message whose parts do not add up")
             email = NewEmail(
                 fields["mail_from"],
                 fields["subject"],
-                fields["text"],
-                fields["html"],
+                blob[raw_size : raw_size + text_size].decode("utf-8"),
+                blob[raw_size + text_size :].decode("utf-8"),
                 int(fields["size"]),
-                raw,
+                blob[:raw_size],
                 fields["details"],
             )
             reply = await handler.store_message(envelope, email)
