@@ -66,7 +66,9 @@ def message_bytes(size: int = MESSAGE_SIZE, subject: str = "bench") -> bytes:
 class Server:
     """`dustmail-lite serve` as a subprocess on its own ports and database."""
 
-    def __init__(self, folder: Path, purge_interval: str = "60s", root: Path = ROOT) -> None:
+    def __init__(
+        self, folder: Path, purge_interval: str = "60s", smtp_processes: int = 1, root: Path = ROOT
+    ) -> None:
         self.folder = folder
         self.root = root  # the source tree to run (another revision's, to compare with)
         self.http_port, self.smtp_port = free_port(), free_port()
@@ -75,7 +77,8 @@ class Server:
         self.config.write_text(
             f'[storage]\npath = "{self.db}"\n[http]\nport = {self.http_port}\n'
             f'[smtp]\nport = {self.smtp_port}\nmax_connections_per_ip = 200\nmax_connections = 400\n'
-            f'[domains]\nprimary = "bench.test"\n'
+            + (f'processes = {smtp_processes}\n' if smtp_processes != 1 else '')  # older revisions lack it
+            + f'[domains]\nprimary = "bench.test"\n'
             f'[inboxes]\nmax_emails = 10000000\npurge_interval = "{purge_interval}"\n'
         )
         self.log = folder / "serve.log"
@@ -102,24 +105,24 @@ class Server:
             self.proc.wait(30)
 
     def rss_mb(self) -> float:
-        """Resident memory of serve and its parser worker processes together."""
+        """Resident memory of serve and every process under it (SMTP processes, parser workers)."""
         assert self.proc is not None
-        return sum(process_rss_mb(pid) for pid in [self.proc.pid, *child_pids(self.proc.pid)])
+        return sum(process_rss_mb(pid) for pid in tree_pids(self.proc.pid))
 
     def rss_each(self) -> list[float]:
         assert self.proc is not None
-        return [process_rss_mb(pid) for pid in [self.proc.pid, *child_pids(self.proc.pid)]]
+        return [process_rss_mb(pid) for pid in tree_pids(self.proc.pid)]
 
     def processes(self) -> int:
         assert self.proc is not None
-        return 1 + len(child_pids(self.proc.pid))
+        return len(tree_pids(self.proc.pid))
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server process has used (less sensitive to a shared
         machine's load than wall-clock figures)."""
         assert self.proc is not None
         total = 0.0
-        for pid in [self.proc.pid, *child_pids(self.proc.pid)]:  # with its parser workers
+        for pid in tree_pids(self.proc.pid):  # with its SMTP processes and parser workers
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
@@ -147,6 +150,18 @@ def child_pids(pid: int) -> list[int]:
             found += [int(p) for p in (task / "children").read_text().split()]
         except OSError:
             pass
+    return found
+
+
+def tree_pids(pid: int) -> list[int]:
+    """The process and all its descendants."""
+    found = [pid]
+    try:
+        children = child_pids(pid)
+    except OSError:  # gone meanwhile
+        return found
+    for child in children:
+        found += tree_pids(child)
     return found
 
 
@@ -703,7 +718,10 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "bench" / "results.json"))
     parser.add_argument("--quick", action="store_true",
                         help="dustmail-lite only: ingest, API and wait figures (no peers, scale or purge)")
-    parser.add_argument("--only", choices=["issue11"], help="only the ingest comparison, inbox view and hostile runs")
+    parser.add_argument("--only", choices=["issue11", "processes"],
+                        help="issue11: only the ingest comparison, inbox view and hostile runs; processes: "
+                             "[smtp] processes = 1 against 2 and the discard server, interleaved rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --only processes")
     parser.add_argument("--search", type=int, default=0, metavar="N",
                         help="only the search figures, over N stored emails (1000000 for the target)")
     args = parser.parse_args()
@@ -712,6 +730,9 @@ def main() -> None:
         return
     single, multi = max(200, args.messages // 5), args.messages
     results: dict = {"machine": machine(), "message_size": MESSAGE_SIZE}
+    if args.only == "processes":
+        processes_comparison(args.rounds, multi, Path(args.out))
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -806,6 +827,100 @@ def main() -> None:
     Path(args.out).write_text(json.dumps(results, indent=2))
     report(results)
     print(f"\nwritten: {args.out}")
+
+
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def ingest_round(port: int, rcpt: str, count: int, server: Server | None) -> dict:
+    """One round against one server: our client and smtp-source at 10 sessions, our client
+    alone for the single-session latency; CPU per message of the server's processes."""
+    cpu = server.cpu_seconds() if server else 0.0
+    figures = {"load_before": load_average(), "python_10": python_load(port, rcpt, count, 10)}
+    source = smtp_source_load(port, rcpt, count, 10)
+    if source:
+        figures["smtp-source_10"] = source
+    figures["python_1"] = python_load(port, rcpt, max(200, count // 10), 1)
+    if server:
+        messages = sum(figures[k]["messages"] for k in ("python_10", "smtp-source_10", "python_1") if k in figures)
+        figures["server_cpu_ms_per_message"] = (server.cpu_seconds() - cpu) / messages * 1000
+    figures["load_after"] = load_average()
+    return figures
+
+
+def processes_comparison(rounds: int, count: int, out: Path) -> None:
+    """[smtp] processes = 1 and = 2 and the bare discard server, side by side in one run,
+    their rounds interleaved (the order rotates each round), so the machine's load weighs on
+    all three alike; then the hostile flood against each, and RSS of all processes."""
+    results: dict = {"machine": machine(), "message_size": MESSAGE_SIZE, "rounds": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        targets: dict[str, tuple[int, str, Server | None]] = {}
+        servers = {}
+        for n in (1, 2):
+            folder = Path(tmp) / f"p{n}"
+            folder.mkdir()
+            server = servers[n] = Server(folder, smtp_processes=n)
+            key = server.cli("keys", "create", "--owner", "bench", "--plan", "premium")
+            server.start()
+            inbox = api_post(server, key, "/api/v1/inbox", {"username": "load"})
+            targets[f"processes={n}"] = (server.smtp_port, inbox["email"], server)
+        port = free_port()
+        peer = Peer("aiosmtpd-uvloop-discard", [sys.executable, str(ROOT / "bench" / "discard_server.py"), str(port)],
+                    port)
+        targets["discard"] = (port, "x@example.com", None)
+        peers = [peer]
+        if maildev_bin():
+            port = free_port()
+            peers.append(Peer("maildev", ["node", str(maildev_bin()), "--smtp", str(port), "--web", str(free_port()),
+                                          "--ip", "127.0.0.1", "--silent"], port))
+            targets["maildev"] = (port, "x@example.com", None)
+        try:
+            names = list(targets)
+            for r in range(rounds):
+                order = names[r % len(names):] + names[:r % len(names)]
+                figures = {}
+                for name in order:
+                    print(f"round {r + 1}: {name} ...", flush=True)
+                    figures[name] = ingest_round(*targets[name][:2], count, targets[name][2])
+                results["rounds"].append({"order": order, **figures})
+        finally:
+            for running in peers:
+                running.stop()
+        for n, server in servers.items():
+            name = f"processes={n}"
+            accepted = sum(rnd[name][k]["messages"] for rnd in results["rounds"]
+                           for k in ("python_10", "smtp-source_10", "python_1") if k in rnd[name])
+            results[f"check {name}"] = {"accepted": accepted, "stored": server.count_emails()}
+            print(f"hostile messages in flight: processes={n} ...", flush=True)
+            target = api_post(server, server.cli("keys", "create", "--owner", "h", "--plan", "premium"),
+                              "/api/v1/inbox", {"username": "target"})
+            results[f"hostile processes={n}"] = hostile_in_flight(server, target["email"])
+            results[f"processes={n}"] = {"count": server.processes(), "rss_mb": server.rss_mb(),
+                                         "rss_mb_each": server.rss_each()}
+            before = server.count_emails()
+            server.stop()
+            results[f"processes={n}"]["stored"] = before
+    out.write_text(json.dumps(results, indent=2))
+    report_processes(results)
+    print(f"\nwritten: {out}")
+
+
+def report_processes(r: dict) -> None:
+    print("\nround | server | python 10 msg/s | smtp-source 10 msg/s | 1 session p50 ms | cpu ms/msg | load")
+    for i, rnd in enumerate(r["rounds"], 1):
+        for name in rnd["order"]:
+            f = rnd[name]
+            source = f.get("smtp-source_10", {}).get("per_second", 0)
+            print(f"{i} | {name} | {f['python_10']['per_second']:.0f} | {source:.0f} | "
+                  f"{f['python_1']['p50_ms']:.2f} | {f.get('server_cpu_ms_per_message', 0):.2f} | "
+                  f"{f['load_before']:.1f}-{f['load_after']:.1f}")
+    for n in (1, 2):
+        print(f"processes={n}: accepted/stored {r[f'check processes={n}']}")
+        h = r[f"hostile processes={n}"]
+        print(f"processes={n}: hostile health p99 {h['attacked']['health_p99_ms']:.1f} ms (calm "
+              f"{h['calm']['health_p99_ms']:.1f}), ordinary {h['ordinary_ratio'] * 100:.0f} % of calm; "
+              f"RSS {r[f'processes={n}']['rss_mb']:.0f} MB in {r[f'processes={n}']['count']} processes")
 
 
 def api_and_wait(server: Server, key: str, results: dict) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from .quota import Quotas
 from .refusals import ObservedIngestHandler, RefusalLog
 from .security_headers import SecurityHeaders
 from .smtp import SmtpServer
+from .smtp_processes import SmtpProcesses, process_count, resident_bytes
 from .store import PurgeStats, Store, StoredEmail
 from .webhooks import Attempt, WebhookSender, email_payload
 
@@ -60,7 +62,9 @@ class Server:
             config.smtp, Limits.from_config(config), self.store, self.domains, self.inboxes, self.quotas
         )
         self.ingest.observe(self.refusals, self.metrics)
-        self.smtp = SmtpServer(config.smtp, self.ingest)
+        count = process_count(config.smtp.processes)
+        self.smtp = SmtpServer(config.smtp, self.ingest, reuse_port=count > 1)
+        self.smtp_processes = SmtpProcesses(config, self.ingest, self.smtp.connections, count)
         self.mcp = mcp_endpoint(self.api.auth)
         self.tasks: list[asyncio.Task[None]] = []
         self._instrument()
@@ -90,7 +94,23 @@ class Server:
                 ("dustmail_smtp_sessions", "Open SMTP sessions", lambda: len(self.smtp.connections.sessions)),
                 ("dustmail_waiters", "Waits under way", lambda: sum(self.api.waits.open.values())),
                 ("dustmail_streams", "Open event streams", lambda: sum(self.api.streams.open.values())),
+                (
+                    "dustmail_processes",
+                    "Processes of this serve: itself, SMTP processes, parser workers",
+                    lambda: resident_bytes()[0],
+                ),
+                (
+                    "dustmail_resident_bytes",
+                    "Resident memory of all those processes together",
+                    lambda: resident_bytes()[1],
+                ),
             ]
+        )
+        m.add_labelled_gauge(
+            "dustmail_smtp_connections_accepted",
+            "SMTP connections taken by each SMTP process since it started (0: serve itself)",
+            "process",
+            lambda: {"0": self.smtp.accepted, **self.smtp_processes.accepted()},
         )
 
     def _purged(self, stats: PurgeStats) -> None:
@@ -124,6 +144,8 @@ class Server:
             self.ingest.catch_all_account = account.id
         self.ingest.parser.start()
         await self.smtp.start()
+        await self.smtp_processes.start(self.smtp.port)
+        self.smtp.reload_hooks.append(lambda: self.smtp_processes.signal_all(signal.SIGHUP))
         self.tasks = maintenance.start(self.store, self.domains, self.config.inboxes, self.config.dns)
         log.info(
             "SMTP listening on %s:%d, database %s",
@@ -138,7 +160,8 @@ class Server:
             )
 
     async def stop(self) -> None:
-        await self.smtp.stop()
+        # The other SMTP processes drain while serve still commits what they hand over.
+        await asyncio.gather(self.smtp.stop(), self.smtp_processes.stop())
         await self.webhooks.stop()
         await self.refusals.stop()
         for task in self.tasks:

@@ -199,6 +199,13 @@ class SmtpConfig:
         ' message stored unparsed (parse_error "timeout")',
         0.01,
     )
+    processes: int = setting(
+        1,
+        INT,
+        "processes that run the SMTP protocol on this port (SO_REUSEPORT); serve stays the one writer"
+        " and arbiter of the limits; 0 = one per CPU core",
+        0,
+    )
     catch_all_owner: str = setting(
         "", STR, "account that owns inboxes created on first delivery to any address (sink mode)"
     )

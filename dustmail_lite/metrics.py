@@ -32,6 +32,19 @@ class Gauges(Collector):
             yield family
 
 
+class LabelledGauge(Collector):
+    """One gauge with one label, its values read at scrape time."""
+
+    def __init__(self, name: str, text: str, label: str, read: Callable[[], dict[str, float]]) -> None:
+        self.name, self.text, self.label, self.read = name, text, label, read
+
+    def collect(self) -> Iterable[Metric]:
+        family = GaugeMetricFamily(self.name, self.text, labels=[self.label])
+        for value, number in self.read().items():
+            family.add_metric([value], number)
+        yield family
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -60,6 +73,11 @@ class Metrics:
 
     def add_gauges(self, gauges: list[tuple[str, str, Callable[[], float]]]) -> None:
         self.registry.register(Gauges(gauges))
+
+    def add_labelled_gauge(
+        self, name: str, text: str, label: str, read: Callable[[], dict[str, float]]
+    ) -> None:
+        self.registry.register(LabelledGauge(name, text, label, read))
 
     def endpoint(self, allow_remote: bool) -> Callable[[Request], Awaitable[Response]]:
         # On the event loop (async), so the gauges read the server's state from its own thread.

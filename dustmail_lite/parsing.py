@@ -405,7 +405,7 @@ def worker_main() -> None:
     # parent: it drains (waiting for parses under way), and the workers end with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _die_with_parent()
+    die_with_parent()
     os.nice(int(os.environ.get("DUSTMAIL_WORKER_NICE") or 0))
     stdin, stdout = sys.stdin.buffer.fileno(), sys.stdout.buffer.fileno()
     _write_all(stdout, _READY)
@@ -429,9 +429,10 @@ def worker_main() -> None:
             return
 
 
-def _die_with_parent() -> None:
-    """Linux: SIGKILL this worker when its supervising thread's process dies, even mid-parse
-    (elsewhere the worker still exits at the next read, when its stdin closes)."""
+def die_with_parent() -> None:
+    """Linux: SIGKILL this child (a parser worker, an SMTP process) when the thread that
+    started it dies, even mid-parse (elsewhere a worker still exits at its next read, when
+    its stdin closes, and an SMTP process when its channel to serve closes)."""
     try:
         import ctypes
 

@@ -137,6 +137,11 @@ class ObservedIngestHandler(IngestHandler):
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         started = time.perf_counter()
         reply = await super().handle_DATA(server, session, envelope)
+        self.observe_data(server, envelope, reply, started)
+        return reply
+
+    def observe_data(self, server: SMTP, envelope: Envelope, reply: str, started: float) -> None:
+        """Count a reply to DATA (and record it if a refusal), here or in another SMTP process."""
         self.metrics.ingest_seconds.observe(time.perf_counter() - started)
         if reply.startswith("250"):
             self.metrics.accepted.inc()
@@ -154,4 +159,3 @@ class ObservedIngestHandler(IngestHandler):
                 )
             if not inboxes:
                 self.metrics.refused.labels(stage="DATA", reason=reason_of(reply)).inc()
-        return reply

@@ -15,7 +15,8 @@ import re
 import signal
 import ssl
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session, TLSSetupException, syntax
 
@@ -42,6 +43,13 @@ _PLAIN_PATH = re.compile(
 )
 
 
+class Counted(Protocol):
+    """A session as the connection limits see it: this process's own, or one of another
+    SMTP process (smtp_processes.RelayedSession)."""
+
+    transaction_deadline: float | None
+
+
 class Connections:
     """Live SMTP sessions: counts for the connection limits (per client key: the
     IPv4 address or the IPv6 /64), and the shutdown."""
@@ -49,15 +57,15 @@ class Connections:
     def __init__(self, max_total: int, max_per_ip: int) -> None:
         self.max_total = max_total
         self.max_per_ip = max_per_ip
-        self.sessions: set[DustmailSMTP] = set()
+        self.sessions: set[Counted] = set()
         self.per_ip: collections.Counter[str] = collections.Counter()
 
-    def admit(self, session: DustmailSMTP, ip: str) -> bool:
+    def admit(self, session: Counted, ip: str) -> bool:
         self.sessions.add(session)
         self.per_ip[ip] += 1
         return len(self.sessions) <= self.max_total and self.per_ip[ip] <= self.max_per_ip
 
-    def release(self, session: DustmailSMTP, ip: str) -> None:
+    def release(self, session: Counted, ip: str) -> None:
         if session in self.sessions:
             self.sessions.discard(session)
             self.per_ip[ip] -= 1
@@ -76,7 +84,7 @@ class DustmailSMTP(SMTP):
 
     def __init__(
         self,
-        handler: IngestHandler,
+        handler: HandlerBase,
         connections: Connections,
         smtp: SmtpConfig,
         tls_context: ssl.SSLContext | None = None,
@@ -338,8 +346,66 @@ def _protocol_method_names(cls: type) -> list[str]:
     return _method_names[cls]
 
 
-class IngestHandler:
-    """aiosmtpd handler hooks."""
+class HandlerBase:
+    """What every SMTP process's handler does alike: EHLO, errors, and turning a received
+    DATA into a parsed message (`prepare`); storing it is the subclass's business."""
+
+    def __init__(self, smtp: SmtpConfig, limits: Limits) -> None:
+        self.smtp = smtp
+        self.limits = limits
+        self.guard = SmtpGuard(smtp)
+        self.parser = ParserPool.shared(smtp.parse_workers)
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """Advertise PIPELINING (aiosmtpd handles it, but does not say so); no AUTH: an MX
+        has no users to log in, and aiosmtpd would offer it once TLS is up."""
+        session.host_name = hostname
+        kept = [r for r in responses if not r.startswith("250-AUTH")]
+        return [*kept[:1], "250-PIPELINING", *kept[1:]]
+
+    async def prepare(self, session: Session, envelope: Envelope) -> NewEmail | str:
+        """The message with its trace header, parsed off the loop; or the refusal to send."""
+        try:
+            check_limits(envelope.original_content or b"", self.limits)
+        except MessageRefused as refused:
+            return refused.smtp_reply
+        raw = self._trace(session, envelope) + (envelope.original_content or b"")
+        try:
+            email = await self.parser.parse(
+                raw, envelope.mail_from or "", self.limits, self.smtp.parse_timeout
+            )
+        except Exception:
+            log.exception("could not parse a message")
+            return TEMPFAIL
+        email.details["tls"] = session.ssl is not None
+        return email
+
+    def _trace(self, session: Session, envelope: Envelope) -> bytes:
+        peer = session.peer
+        return trace_header(
+            helo=session.host_name,
+            ip=peer[0] if isinstance(peer, tuple) else str(peer),
+            hostname=self.smtp.hostname,
+            extended=session.extended_smtp,
+            utf8=envelope.smtp_utf8,
+            tls=session.ssl,
+            recipients=envelope.rcpt_tos,
+            when=time.time(),
+        )
+
+    async def handle_exception(self, error: Exception) -> str:
+        if isinstance(error, TLSSetupException):  # the client's handshake failed: not our fault
+            log.info("STARTTLS handshake failed: %s", error.__cause__)
+            return TEMPFAIL
+        log.error("SMTP session error: %s: %s", type(error).__name__, error)
+        return TEMPFAIL
+
+
+class IngestHandler(HandlerBase):
+    """aiosmtpd handler hooks of the process that owns the store: recipient checks, limits
+    and delivery (also for the sessions of the extra SMTP processes, see smtp_processes)."""
 
     def __init__(
         self,
@@ -350,24 +416,12 @@ class IngestHandler:
         inboxes: InboxService,
         quotas: Quotas,
     ) -> None:
-        self.smtp = smtp
+        super().__init__(smtp, limits)
         self.store = store
         self.domains = domains
         self.inboxes = inboxes
-        self.limits = limits
         self.quotas = quotas
-        self.guard = SmtpGuard(smtp)
-        self.parser = ParserPool.shared(smtp.parse_workers)
         self.catch_all_account: int | None = None  # set by the app when sink mode is on
-
-    async def handle_EHLO(
-        self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
-    ) -> list[str]:
-        """Advertise PIPELINING (aiosmtpd handles it, but does not say so); no AUTH: an MX
-        has no users to log in, and aiosmtpd would offer it once TLS is up."""
-        session.host_name = hostname
-        kept = [r for r in responses if not r.startswith("250-AUTH")]
-        return [*kept[:1], "250-PIPELINING", *kept[1:]]
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -383,7 +437,7 @@ class IngestHandler:
             if delay:
                 await asyncio.sleep(delay)
         if not reply.startswith("2"):
-            tls = isinstance(server, DustmailSMTP) and server.uses_tls
+            tls = bool(getattr(server, "uses_tls", False))
             logs.refused_recipient(_peer_ip(session), tls, envelope.mail_from, address, reply)
         return reply
 
@@ -454,21 +508,22 @@ class IngestHandler:
         return await self._quota_refusal(inbox), inbox
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if not envelope.__dict__.get("inboxes"):
+            return "554 5.5.1 No valid recipients"
+        prepared = await self.prepare(session, envelope)
+        if isinstance(prepared, str):
+            return prepared
+        return await self.store_message(envelope, prepared)
+
+    async def store_message(self, envelope: Envelope, email: NewEmail) -> str:
+        """Deliver a parsed message to the envelope's accepted inboxes; the reply to DATA."""
         inboxes = list(envelope.__dict__.get("inboxes", {}).values())
         if not inboxes:
             return "554 5.5.1 No valid recipients"
         try:
-            check_limits(envelope.original_content or b"", self.limits)
-        except MessageRefused as refused:
-            return refused.smtp_reply
-        raw = self._trace(session, envelope) + (envelope.original_content or b"")
-        sender = envelope.mail_from or ""
-        try:
-            if self.quotas.disk_low(len(raw) * len(inboxes)):
+            if self.quotas.disk_low(len(email.raw) * len(inboxes)):
                 return DISK_LOW
             quotas = await self.quotas.for_delivery(inboxes)
-            email = await self.parser.parse(raw, sender, self.limits, self.smtp.parse_timeout)
-            email.details["tls"] = session.ssl is not None
             ids = await self._deliver(inboxes, envelope.__dict__.get("tags", {}), email, quotas)
             envelope.__dict__["stored_ids"] = ids
         except QuotaExceeded as exc:
@@ -478,19 +533,6 @@ class IngestHandler:
             log.exception("could not store a message for %d inbox(es)", len(inboxes))
             return TEMPFAIL
         return f"250 2.0.0 OK: stored as {ids[0]}" + (f" and {len(ids) - 1} more" if len(ids) > 1 else "")
-
-    def _trace(self, session: Session, envelope: Envelope) -> bytes:
-        peer = session.peer
-        return trace_header(
-            helo=session.host_name,
-            ip=peer[0] if isinstance(peer, tuple) else str(peer),
-            hostname=self.smtp.hostname,
-            extended=session.extended_smtp,
-            utf8=envelope.smtp_utf8,
-            tls=session.ssl,
-            recipients=envelope.rcpt_tos,
-            when=time.time(),
-        )
 
     async def _deliver(
         self,
@@ -515,39 +557,48 @@ class IngestHandler:
         results = await asyncio.gather(*deliveries)
         return [email_id for ids in results for email_id in ids]
 
-    async def handle_exception(self, error: Exception) -> str:
-        if isinstance(error, TLSSetupException):  # the client's handshake failed: not our fault
-            log.info("STARTTLS handshake failed: %s", error.__cause__)
-            return TEMPFAIL
-        log.error("SMTP session error: %s: %s", type(error).__name__, error)
-        return TEMPFAIL
-
 
 class SmtpServer:
-    """The listener and its sessions, on the running loop."""
+    """The listener and its sessions, on the running loop. With `reuse_port` the socket is
+    bound with SO_REUSEPORT, so that other processes (smtp_processes) listen on the same port."""
 
-    def __init__(self, smtp: SmtpConfig, handler: IngestHandler) -> None:
+    def __init__(self, smtp: SmtpConfig, handler: HandlerBase, reuse_port: bool = False) -> None:
         self.smtp = smtp
         self.handler = handler
+        self.reuse_port = reuse_port
         self.connections = Connections(smtp.max_connections, smtp.max_connections_per_ip)
         self.certificates = Certificates(smtp.tls_cert, smtp.tls_key)
         self.server: asyncio.base_events.Server | None = None
         self.sighup_installed = False
+        self.accepted = 0  # connections this listener took
+        self.reload_hooks: list[Callable[[], object]] = [self.certificates.reload]
 
-    async def start(self) -> None:
+    def new_session(self) -> DustmailSMTP:
+        # Each session takes the certificate current when it connects (see tls.py).
+        return DustmailSMTP(self.handler, self.connections, self.smtp, self.certificates.context)
+
+    def _accept(self) -> DustmailSMTP:
+        self.accepted += 1
+        return self.new_session()
+
+    async def start(self, port: int | None = None) -> None:
         self.certificates.load()
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(
-            # Each session takes the certificate current when it connects (see tls.py).
-            lambda: DustmailSMTP(self.handler, self.connections, self.smtp, self.certificates.context),
+            self._accept,
             host=self.smtp.host,
-            port=self.smtp.port,
+            port=self.smtp.port if port is None else port,
+            reuse_port=self.reuse_port or None,
         )
         try:
-            loop.add_signal_handler(signal.SIGHUP, self.certificates.reload)
+            loop.add_signal_handler(signal.SIGHUP, self._reload)
             self.sighup_installed = True
         except (RuntimeError, ValueError, NotImplementedError, AttributeError):
             log.debug("not in the main thread: SIGHUP does not reload the TLS certificate")
+
+    def _reload(self) -> None:
+        for hook in self.reload_hooks:
+            hook()
 
     @property
     def port(self) -> int:
@@ -567,8 +618,9 @@ class SmtpServer:
         while self.connections.in_transaction and loop.time() < deadline:
             await asyncio.sleep(0.05)
         for session in list(self.connections.sessions):
-            if isinstance(session.transport, asyncio.WriteTransport):
-                session.transport.write(b"421 4.3.2 Service shutting down\r\n")
-                session.transport.close()
+            transport = getattr(session, "transport", None)  # None: a session of another process
+            if isinstance(transport, asyncio.WriteTransport):
+                transport.write(b"421 4.3.2 Service shutting down\r\n")
+                transport.close()
         await asyncio.sleep(0)
         self.server = None
