@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from html import unescape
 from itertools import accumulate
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 _BLOCK_TAG_RE = re.compile(
     r"<(?=/?(?:p|div|br|tr|li|h[1-6]|table|section|article|header|footer|blockquote|pre|hr|td|th|ul|ol|"
@@ -63,7 +63,7 @@ def parse_html(markup: str) -> HtmlDocument:
         text = " ".join((node.text(deep=True) or "").replace(_BREAK, " ").split())
         image_only = False
         if not text:
-            image = node.css_first("img")
+            image = _first_image(node)
             if image is not None:
                 image_only = True
                 text = " ".join((image.attrs.get("alt") or "").split())
@@ -71,6 +71,20 @@ def parse_html(markup: str) -> HtmlDocument:
     root = tree.body or tree.root
     raw = root.text(deep=True, separator="") if root is not None else ""
     return HtmlDocument(_tidy(raw), anchors)
+
+
+_IMAGE_STEPS = 32  # nodes of an anchor walked in Python before asking lexbor's selector
+
+
+def _first_image(anchor: LexborNode) -> LexborNode | None:
+    """The anchor's first <img>, as `css_first("img")` finds it, without a selector query for
+    the usual anchor of a few nodes (a query costs more than walking them)."""
+    for steps, node in enumerate(anchor.traverse()):
+        if node.tag == "img":
+            return node
+        if steps == _IMAGE_STEPS:
+            return anchor.css_first("img")
+    return None
 
 
 _INVISIBLE = "\u200b\u200c\u200d\ufeff\u034f\u00ad"  # zero-width characters used as preheader padding
