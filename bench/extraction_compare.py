@@ -79,7 +79,8 @@ TEXTS = ["Product", "", "Confirm your email", "Verify", "Unsubscribe", "Se dési
          "View in browser", "opt out", "Facebook", "logo", "Get started", "confirmation", "code", "Ünsubscribe",
          "Zaloguj się", "Manage preferences", "Aktivieren Sie Ihr Konto", "activate", "xác nhận"]
 BLOCKS = ["p", "div", "br", "tr", "td", "li", "h2", "table", "P", "DiV", "ſection", "dİv", "blockquote",
-          "hr", "center", "dd", "tbody", "span", "b", "font", "section", "TH", "ul", "pre", "headers", "pi"]
+          "hr", "center", "dd", "tbody", "span", "b", "font", "section", "TH", "ul", "pre", "headers", "pi",
+          "bloc\u212aquote", "dıv", "P\u0130", "tbodyx"]
 # fmt: on
 
 

@@ -21,7 +21,9 @@ from .wordlists import WordList, lower_same_length
 
 MAX_LINKS = 200  # links kept, best first
 MAX_EXAMINED = 1000  # links classified, so a verification link after 200 others still ranks first
-_URL_RE = re.compile(r"https?://[^\s<>\"'`\]\[{}|\\^]+", re.IGNORECASE)
+# Case-insensitive by hand ("ſ" is what re.IGNORECASE also takes for "s"): with a class as its
+# first step, re skips every character that cannot start a URL instead of trying a match there.
+_URL_RE = re.compile(r"[hH][tT][tT][pP][sSſ]?://[^\s<>\"'`\]\[{}|\\^]+")
 _TRAILING = ".,;:!?)>'\""
 _VERIFY_WORDS = WordList(cues.VERIFY_LINK_WORDS)
 _UNSUBSCRIBE_WORDS = WordList(cues.UNSUBSCRIBE_WORDS)
@@ -91,6 +93,15 @@ def _split(url: str) -> tuple[str, str, str, str]:
     return host, slash + path, query, fragment
 
 
+_HOST_RE = re.compile(r"://[^/?#]*")
+
+
+def _after_host(url: str) -> str:
+    """What follows the host (and port) of an absolute URL, as `_split` would cut it."""
+    host = _HOST_RE.search(url)
+    return url[host.end() :] if host else ""
+
+
 def is_tracking(url: str) -> bool:
     host, path, _, _ = _split(url)
     if _TRACKING_PATH_RE.match(path):
@@ -134,13 +145,21 @@ _ASCII_ESCAPES = {
     for second in {f"{code:02x}"[1], f"{code:02X}"[1]}
 }
 _NON_ASCII_ESCAPE_RE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
+# The escapes of a URL in a query parameter. None decodes to "%" or a hex digit, so replacing
+# them one after the other cannot make or break another escape.
+_URL_ESCAPES = [(f"%{code:02X}", chr(code)) for code in b":/?=&#"] + [("%3a", ":"), ("%2f", "/")]
 
 
 def percent_decoded(value: str) -> str:
-    """`urllib.parse.unquote(value)`, in half the time when every escape is of an ASCII
+    """`urllib.parse.unquote(value)`, several times faster when every escape is of an ASCII
     character (a tracked URL's usual "%3A%2F%2F"); an escape it cannot read stays as written."""
     if "%" not in value:
         return value
+    decoded = value
+    for escape, char in _URL_ESCAPES:
+        decoded = decoded.replace(escape, char)
+    if "%" not in decoded:
+        return decoded  # every "%" began an escape, and each was decoded as unquote would
     if _NON_ASCII_ESCAPE_RE.search(value):
         return unquote(value)
     head, *pieces = value.split("%")
@@ -192,8 +211,10 @@ def _classify(link: LinkCandidate, image_only: bool) -> None:
         link.kind = "unsubscribe"
         link.reasons.append("unsubscribe words in the text or address")
         return
-    _, path, query, fragment = _split(lowered_url)
-    url_cue = cues.VERIFY_URL_WORDS.search(f"{path}?{query}#{fragment}")
+    # The path, query and fragment as written: none of the words holds a "?" or "#", so they
+    # match here as they would with the parts apart.
+    after_host = _after_host(lowered_url)
+    url_cue = cues.VERIFY_URL_WORDS.search(after_host)
     if (text_cues or url_cue) and _has_token(url):
         link.kind = "verification"
         link.score = (
@@ -210,7 +231,7 @@ def _classify(link: LinkCandidate, image_only: bool) -> None:
         if link.url == link.href and is_tracking(link.href):
             link.reasons.append("a tracking redirect whose target is not in the URL: opened as is")
         return
-    if image_only or cues.ASSET_EXT_RE.search(path):
+    if image_only or cues.ASSET_EXT_RE.search(after_host.partition("?")[0].partition("#")[0]):
         link.kind = "asset"
         link.reasons.append("an image or a file, not a page to act on")
         return
