@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from html import unescape
 from itertools import accumulate
+from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -27,15 +28,16 @@ CASE_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 def _caseless_trie(words: tuple[str, ...]) -> str:
     """A pattern for any of the words (then a word boundary), as case-insensitive as
     re.IGNORECASE but shaped as a trie of character classes: re then reads a "<" with a few
-    class checks instead of trying every word with case folding (3x faster on a 100 KB mail)."""
-    trie: dict[str, dict] = {}
+    class checks instead of trying every word with case folding (a fifth less work on a 100 KB
+    mail)."""
+    trie: dict[str, Any] = {}
     for word in words:
         node = trie
         for char in word:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def pattern(node: dict[str, dict]) -> str:
+    def pattern(node: dict[str, Any]) -> str:
         branches = [
             (f"[{c}{c.upper()}{CASE_EXTRAS.get(c, '')}]" if c.isalpha() else re.escape(c)) + pattern(node[c])
             for c in sorted(node)

@@ -165,8 +165,8 @@ def percent_decoded(value: str) -> str:
     head, *pieces = value.split("%")
     out = [head]
     for piece in pieces:
-        char = _ASCII_ESCAPES.get(piece[:2])
-        out.append("%" + piece if char is None else char + piece[2:])
+        ascii_char = _ASCII_ESCAPES.get(piece[:2])
+        out.append("%" + piece if ascii_char is None else ascii_char + piece[2:])
     return "".join(out)
 
 
