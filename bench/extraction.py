@@ -49,7 +49,9 @@ def html_of_size(target: int, row: str = ROW) -> str:
     i = 0
     size = 0
     while size < target - 400:
-        rows.append(row % (i, i, i, i, i % 28 + 1) if row is TYPICAL_ROW else row % (i, i, i, i, i, i % 28 + 1))
+        rows.append(
+            row % (i, i, i, i, i % 28 + 1) if row is TYPICAL_ROW else row % (i, i, i, i, i, i % 28 + 1)
+        )
         size += len(rows[-1])
         i += 1
     return (
@@ -74,8 +76,10 @@ def report(name: str, fn) -> None:
     # an idle machine; the median is what a busy one sees.
     wall = timings_ms(fn)
     cpu = timings_ms(fn, clock=time.thread_time)
-    print(f"{name:<16} wall median {statistics.median(wall):6.2f} ms, fastest {min(wall):6.2f} ms; "
-          f"CPU median {statistics.median(cpu):6.2f} ms")
+    print(
+        f"{name:<16} wall median {statistics.median(wall):6.2f} ms, fastest {min(wall):6.2f} ms; "
+        f"CPU median {statistics.median(cpu):6.2f} ms"
+    )
 
 
 def side_by_side(revision: str, rounds: int = 20, runs: int = 20) -> None:
@@ -91,18 +95,26 @@ def side_by_side(revision: str, rounds: int = 20, runs: int = 20) -> None:
             order = list(engines) if round_number % 2 == 0 else list(engines)[::-1]
             for label in order:
                 fn = engines[label]
-                times[label]["wall"] += timings_ms(lambda fn=fn: fn("Confirm", "", html), runs)
-                times[label]["cpu"] += timings_ms(lambda fn=fn: fn("Confirm", "", html), runs, time.thread_time)
-        print(f"{name}: {html.count('<a ')} links, extract(), {rounds} interleaved rounds of {runs} runs each")
+                times[label]["wall"] += timings_ms(lambda fn=fn, html=html: fn("Confirm", "", html), runs)
+                times[label]["cpu"] += timings_ms(
+                    lambda fn=fn, html=html: fn("Confirm", "", html), runs, time.thread_time
+                )
+        print(
+            f"{name}: {html.count('<a ')} links, extract(), {rounds} interleaved rounds of {runs} runs each"
+        )
         for label, figures in times.items():
             wall, cpu = figures["wall"], figures["cpu"]
-            print(f"  {label:<12} wall median {statistics.median(wall):6.2f} ms, fastest {min(wall):6.2f} ms; "
-                  f"CPU median {statistics.median(cpu):6.2f} ms")
+            print(
+                f"  {label:<12} wall median {statistics.median(wall):6.2f} ms, fastest {min(wall):6.2f} ms; "
+                f"CPU median {statistics.median(cpu):6.2f} ms"
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--against", metavar="REV", help="time the engine at this git revision beside this one")
+    parser.add_argument(
+        "--against", metavar="REV", help="time the engine at this git revision beside this one"
+    )
     args = parser.parse_args()
     with open("/proc/loadavg") as f:
         print("load average before:", f.read().split()[0])
@@ -112,7 +124,11 @@ def main() -> None:
         for name, row in (("typical", TYPICAL_ROW), ("dense", ROW)):
             html = html_of_size(100 * 1024, row)
             message = EmailMessage()
-            message["From"], message["To"], message["Subject"] = "shop@shop.example", "u@dustmail.localhost", "Confirm"
+            message["From"], message["To"], message["Subject"] = (
+                "shop@shop.example",
+                "u@dustmail.localhost",
+                "Confirm",
+            )
             message.set_content(html, subtype="html")
             raw = message.as_bytes()
             result = extract("Confirm", "", html).as_details()

@@ -20,11 +20,11 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "tests"), str(ROOT / "tests" / "extraction_corpus")]
 
-import extraction as bench_mails  # noqa: E402
-import extraction_revision  # noqa: E402
+import extraction as bench_mails
+import extraction_revision
 
-from dustmail_lite import extraction as current  # noqa: E402
-from dustmail_lite import mime  # noqa: E402
+from dustmail_lite import extraction as current
+from dustmail_lite import mime
 
 
 def mail_inputs() -> list[tuple[str, str, str, str]]:
@@ -93,8 +93,15 @@ def random_url(rng: random.Random, depth: int = 0) -> str:
         if depth < 2 and rng.random() < 0.5:
             inner = random_url(rng, depth + 1)
             value = rng.choice(
-                [quote(inner, safe=""), inner, quote(inner, safe=":/"), quote(inner, safe="/"), inner.replace(":", "%3a"),
-                 quote(inner, safe="").replace("%20", "+"), " " + quote(inner, safe="")]
+                [
+                    quote(inner, safe=""),
+                    inner,
+                    quote(inner, safe=":/"),
+                    quote(inner, safe="/"),
+                    inner.replace(":", "%3a"),
+                    quote(inner, safe="").replace("%20", "+"),
+                    " " + quote(inner, safe=""),
+                ]
             )
         params.append(f"{rng.choice(NAMES)}={value}")
     if params:
@@ -110,21 +117,36 @@ def random_html(rng: random.Random) -> str:
         roll = rng.random()
         tag = rng.choice(BLOCKS)
         if roll < 0.45:
-            href = rng.choice([random_url(rng), random_url(rng), "/relative", "mailto:a@b.example", "  " + random_url(rng)])
+            href = rng.choice(
+                [random_url(rng), random_url(rng), "/relative", "mailto:a@b.example", "  " + random_url(rng)]
+            )
             inner = rng.choice(TEXTS)
             if rng.random() < 0.4:
                 alt = rng.choice(TEXTS)
                 image = f"<img src='{random_url(rng)}' alt='{alt}'>"
                 inner = rng.choice(
-                    [image, f"<span><b>{image}</b></span>", f"<div>{inner}</div>{image}", image + inner,
-                     "<span></span>" * rng.randint(20, 40) + image, f"<svg><img alt='{alt}'></svg>",
-                     f"<math><mi>{image}</mi></math>", "<i> </i>" * 40]
+                    [
+                        image,
+                        f"<span><b>{image}</b></span>",
+                        f"<div>{inner}</div>{image}",
+                        image + inner,
+                        "<span></span>" * rng.randint(20, 40) + image,
+                        f"<svg><img alt='{alt}'></svg>",
+                        f"<math><mi>{image}</mi></math>",
+                        "<i> </i>" * 40,
+                    ]
                 )
-            parts.append(f"<{tag}><a href=\"{href.replace(chr(34), '&quot;')}\">{inner}</a></{tag}>")
+            parts.append(f'<{tag}><a href="{href.replace(chr(34), "&quot;")}">{inner}</a></{tag}>')
         elif roll < 0.8:
-            parts.append(f"<{tag}>{rng.choice(TEXTS)} {rng.choice(['', 'code 482913', 'Order 77120', '<b>K7P-2QX</b>'])}</{tag}>")
+            parts.append(
+                f"<{tag}>{rng.choice(TEXTS)} {rng.choice(['', 'code 482913', 'Order 77120', '<b>K7P-2QX</b>'])}</{tag}>"
+            )
         else:
-            parts.append(rng.choice(["<!-- c -->", "<style>p{}</style>", "<script>x</script>", "\n", "&nbsp;", "\u200b"]))
+            parts.append(
+                rng.choice(
+                    ["<!-- c -->", "<style>p{}</style>", "<script>x</script>", "\n", "&nbsp;", "\u200b"]
+                )
+            )
     return "".join(parts) + "</body></html>"
 
 
@@ -133,7 +155,9 @@ def random_text(rng: random.Random) -> str:
     for _ in range(rng.randint(0, 12)):
         words = " ".join(rng.choice(TEXTS) for _ in range(rng.randint(0, 3)))
         url = random_url(rng)
-        lines.append(rng.choice([f"{words}: {url}", url, f"({url})", f"{words} <{url}>.", words, "", f"{url}, {url}"]))
+        lines.append(
+            rng.choice([f"{words}: {url}", url, f"({url})", f"{words} <{url}>.", words, "", f"{url}, {url}"])
+        )
     return "\n".join(lines)
 
 
@@ -181,7 +205,10 @@ def main() -> int:
             return 1
         for _ in range(10):
             url = random_url(rng)
-            if (old_links.unwrap(url), old_links.is_tracking(url)) != (new_links.unwrap(url), new_links.is_tracking(url)):
+            if (old_links.unwrap(url), old_links.is_tracking(url)) != (
+                new_links.unwrap(url),
+                new_links.is_tracking(url),
+            ):
                 print("DIFFERENT unwrap/is_tracking:", url)
                 return 1
     print(f"same details, text, anchors, unwrap and is_tracking on {args.random} random mails")
