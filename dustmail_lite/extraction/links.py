@@ -190,7 +190,7 @@ def _has_token(url: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=4096)  # link texts repeat ("Shop now", a logo's alt); each is at most 200 characters
+@lru_cache(maxsize=4096)  # link texts repeat ("Shop now", a logo's alt); longer ones are not kept
 def _text_cues(text: str) -> tuple[bool, tuple[str, ...]]:
     """Whether a link's text has unsubscribe words, and else its verification words."""
     lowered = lower_same_length(text)
@@ -202,7 +202,8 @@ def _text_cues(text: str) -> tuple[bool, tuple[str, ...]]:
 
 
 def _classify(link: LinkCandidate, image_only: bool) -> None:
-    unsubscribe_text, text_cues = _text_cues(link.text)
+    text = link.text
+    unsubscribe_text, text_cues = _text_cues(text) if len(text) <= 200 else _text_cues.__wrapped__(text)
     url = link.url
     lowered_url = url.lower()
     if link.url != link.href:
