@@ -144,7 +144,23 @@ def random_html(rng: random.Random) -> str:
         else:
             parts.append(
                 rng.choice(
-                    ["<!-- c -->", "<style>p{}</style>", "<script>x</script>", "\n", "&nbsp;", "\u200b"]
+                    [
+                        "<!-- c -->",
+                        "<style>p{}</style>",
+                        "<script>x</script>",
+                        "\n",
+                        "&nbsp;",
+                        "\u200b",
+                        "\x07",
+                        "&#7;",
+                        "&#x0E000;",
+                        "\ue000",
+                        "&#0000007",
+                        "&#57344;",
+                        "&#x7a;",
+                        "<a href='https://x.example/a<p>b'><img alt='a<div>b'></a>",
+                        "<p title='<td>'>t</p>",
+                    ]
                 )
             )
     return "".join(parts) + "</body></html>"
