@@ -10,14 +10,47 @@ import re
 from dataclasses import dataclass
 from html import unescape
 from itertools import accumulate
+from typing import Any
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-_BLOCK_TAG_RE = re.compile(
-    r"<(?=/?(?:p|div|br|tr|li|h[1-6]|table|section|article|header|footer|blockquote|pre|hr|td|th|ul|ol|"
-    r"center|dd|dt|tbody|thead|tfoot)\b)",
-    re.IGNORECASE,
+# fmt: off
+BLOCK_TAGS = (
+    "p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article",
+    "header", "footer", "blockquote", "pre", "hr", "td", "th", "ul", "ol", "center", "dd", "dt", "tbody",
+    "thead", "tfoot",
 )
+# fmt: on
+# The other characters re.IGNORECASE takes for these ASCII letters (Unicode simple case folding).
+CASE_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def _caseless_trie(words: tuple[str, ...]) -> str:
+    """A pattern for any of the words (then a word boundary), as case-insensitive as
+    re.IGNORECASE but shaped as a trie of character classes: re then reads a "<" with a few
+    class checks instead of trying every word with case folding (a fifth less work on a 100 KB
+    mail)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        branches = [
+            (f"[{c}{c.upper()}{CASE_EXTRAS.get(c, '')}]" if c.isalpha() else re.escape(c)) + pattern(node[c])
+            for c in sorted(node)
+            if c
+        ]
+        if "" in node:
+            branches.append(r"\b")
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return pattern(trie)
+
+
+_BLOCK_TAG_RE = re.compile("<(?=/?" + _caseless_trie(BLOCK_TAGS) + ")")
 _BREAK = "\ue000"  # a private-use character: where a block starts or ends
 _SKIP_TAGS = ["script", "style", "head", "title", "noscript", "template"]
 MAX_ANCHORS = 1000
@@ -63,7 +96,7 @@ def parse_html(markup: str) -> HtmlDocument:
         text = " ".join((node.text(deep=True) or "").replace(_BREAK, " ").split())
         image_only = False
         if not text:
-            image = node.css_first("img")
+            image = _first_image(node)
             if image is not None:
                 image_only = True
                 text = " ".join((image.attrs.get("alt") or "").split())
@@ -71,6 +104,20 @@ def parse_html(markup: str) -> HtmlDocument:
     root = tree.body or tree.root
     raw = root.text(deep=True, separator="") if root is not None else ""
     return HtmlDocument(_tidy(raw), anchors)
+
+
+_IMAGE_STEPS = 32  # nodes of an anchor walked in Python before asking lexbor's selector
+
+
+def _first_image(anchor: LexborNode) -> LexborNode | None:
+    """The anchor's first <img>, as `css_first("img")` finds it, without a selector query for
+    the usual anchor of a few nodes (a query costs more than walking them)."""
+    for steps, node in enumerate(anchor.traverse()):
+        if node.tag == "img":
+            return node
+        if steps == _IMAGE_STEPS:
+            return anchor.css_first("img")
+    return None
 
 
 _INVISIBLE = "\u200b\u200c\u200d\ufeff\u034f\u00ad"  # zero-width characters used as preheader padding
