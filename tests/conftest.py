@@ -33,18 +33,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "`postgres` (several nodes on one database)",
     )
     parser.addoption(
+        "--slow", action="store_true", default=False,
+        help="also run the tests marked `slow` (servers as subprocesses killed under load, the README's "
+        "examples, the accessibility matrix; .ci/run runs them)",
+    )
+    parser.addoption(
         "--container", action="store_true", default=False,
         help="also run the tests marked `container` (podman builds and runs the image; minutes)",
     )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without --container, tests marked `container` are deselected (not skipped); tests
-    marked `postgres` only run with --backend=postgres. On PostgreSQL, tests marked
+    """Without --container, tests marked `container` are deselected (not skipped), and so
+    are those marked `slow` without --slow; tests marked `postgres` only run with
+    --backend=postgres. On PostgreSQL, tests marked
     `sqlite_only` are skipped with the marker's reason (they inspect the SQLite file)."""
     unwanted = set()
     if not config.getoption("--container"):
         unwanted.add("container")
+    if not config.getoption("--slow"):
+        unwanted.add("slow")
     postgres = config.getoption("--backend") == "postgres"
     if not postgres:
         unwanted.add("postgres")

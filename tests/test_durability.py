@@ -13,6 +13,8 @@ from helpers import ServeProcess, query, wait_until
 
 from dustmail_lite.config import load
 
+pytestmark = pytest.mark.slow  # subprocess servers under load, SIGKILL/SIGTERM: .ci/run runs them
+
 
 def load_until_stopped(
     server: ServeProcess, address: str, stop: threading.Event, acknowledged: list[str], lines: int = 20

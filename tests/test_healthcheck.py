@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx2 as httpx
+import pytest
 from helpers import free_port
 
 from dustmail_lite.healthcheck import health_url
@@ -24,6 +25,7 @@ def healthcheck(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_serve_from_env_variables_and_the_healthcheck_follows_them(tmp_path: Path):
     http_port, smtp_port = free_port(), free_port()
     db = tmp_path / "data" / "env.sqlite3"

@@ -66,6 +66,7 @@ def raw_of(client, key, inbox_id, email_id) -> bytes:
     return message
 
 
+@pytest.mark.slow
 def test_hostile_messages_in_flight_do_not_stall_the_api_or_ordinary_mail(tmp_path):
     """The server as `serve` (a subprocess): while the four hostile messages of issue 11 are
     delivered, the health check keeps answering and ordinary mail keeps being accepted."""
@@ -267,6 +268,7 @@ def test_attachments_are_read_from_the_slice_recorded_at_ingest(harness):
     assert downloads() == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_parser_workers_end_with_serve(tmp_path, sig):
     server = ServeProcess(tmp_path)

@@ -122,6 +122,7 @@ def readme(tmp_path):
     server.stop()
 
 
+@pytest.mark.slow
 def test_the_quick_start_runs_verbatim_on_a_fresh_machine(readme):
     require_tool("curl", "Debian package curl")
     steps = blocks("quickstart")
@@ -151,6 +152,7 @@ def test_the_quick_start_runs_verbatim_on_a_fresh_machine(readme):
                      rf"to=<{re.escape(email)}> size=\d+ code=250 .*ids=\S+", readme.log), readme.log
 
 
+@pytest.mark.slow
 def test_the_log_sample_in_the_readme_is_what_serve_writes(readme):
     """Deliver one mail and refuse one, as the README's sample shows, and compare line shapes."""
     import smtplib
@@ -180,6 +182,7 @@ def test_the_log_sample_in_the_readme_is_what_serve_writes(readme):
     assert "code=550" in refused[0] and "code=550" in refused_sample
 
 
+@pytest.mark.slow
 def test_the_pytest_example_runs(readme, tmp_path):
     [example] = blocks("pytest-example")
     test_file = tmp_path / "example" / "test_sign_up.py"
@@ -195,6 +198,7 @@ def test_the_pytest_example_runs(readme, tmp_path):
     assert "1 passed" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_pytest_plugin_example_runs_with_only_the_installed_plugin(tmp_path):
     """The sign-up test of "The pytest plugin", in a pytest of its own: the `dustmail` fixture
     comes from the installed package's entry point and starts its own server."""
@@ -212,6 +216,7 @@ def test_the_pytest_plugin_example_runs_with_only_the_installed_plugin(tmp_path)
     assert "1 passed" in result.stdout
 
 
+@pytest.mark.slow
 def test_the_node_example_runs(readme, tmp_path):
     import smtplib
     from email.message import EmailMessage

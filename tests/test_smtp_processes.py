@@ -19,6 +19,8 @@ from test_starttls import HOSTNAME, Certs, _handshake_with
 
 from dustmail_lite.config import load
 
+pytestmark = pytest.mark.slow  # subprocess servers under load, SIGKILL/SIGTERM: .ci/run runs them
+
 PROCESSES = {
     "smtp": {"processes": 2, "max_connections_per_ip": 8},
     "metrics": {"enabled": True},

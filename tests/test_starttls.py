@@ -196,6 +196,7 @@ def _handshake_with(port: int, certs: Certs) -> None:
         s.starttls(context=certs.client_context())
 
 
+@pytest.mark.slow
 def test_sighup_reloads_the_certificate_without_dropping_sessions(tmp_path):
     first, second = Certs(tmp_path, "first"), Certs(tmp_path, "second")
     live_cert, live_key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"

@@ -70,6 +70,7 @@ def open_view(page, view, key, inbox, emails):
         page.wait_for_selector("#confirm[open]")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_no_serious_axe_violations_on_any_view(world, browser, axe_source, scheme, size):  # noqa: F811

@@ -53,6 +53,7 @@ def row_texts(page, selector):
     return page.locator(f"{selector} li .title").all_inner_texts()
 
 
+@pytest.mark.slow
 def test_300_inboxes_and_150_emails_are_all_reachable(live, browser):  # noqa: F811
     key = live.key("many", "premium")
     created = [live.create_inbox(key) for _ in range(300)]
