@@ -421,6 +421,7 @@ def test_a_stream_gets_another_nodes_email_that_is_heard_after_a_later_one(make_
         released.set()
     assert events is not None, "the stream did not send both events"
     assert [(e[0], e[2]["subject"]) for e in events] == [(1, "from node B"), (2, "from this node")]
+    assert events[1][2]["email_count"] == 2  # the live event itself, with its place in the inbox
 
 
 def test_deliveries_and_deletes_on_one_inbox_from_two_nodes_never_deadlock():

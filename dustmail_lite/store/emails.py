@@ -226,15 +226,24 @@ class EmailQueries(QuotaQueries):
         return Email.from_row(row, with_details=True) if row else None
 
     async def events_after(
-        self, account_id: int, after_event: int, inbox: Inbox | None = None, limit: int = 500
+        self,
+        account_id: int,
+        after_event: int,
+        inbox: Inbox | None = None,
+        limit: int = 500,
+        before_event: int | None = None,
     ) -> list[Email]:
-        """Stored emails of the account (or of one inbox) with an event id past `after_event`,
-        oldest first, without bodies' details: what an event stream replays."""
+        """Stored emails of the account (or of one inbox) with an event id past `after_event`
+        (and below `before_event`), oldest first, without bodies' details: what an event
+        stream replays."""
         where = "e.account_id = ? AND e.event_id > ?"
         params: list[Any] = [account_id, after_event]
         if inbox is not None:
             where = "e.inbox_pk = ? AND e.event_id > ?"
             params = [inbox.pk, after_event]
+        if before_event is not None:
+            where += " AND e.event_id < ?"
+            params.append(before_event)
         rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.event_id LIMIT ?", (*params, limit))
         return map_rows(Email, rows, skip=("truncated", "details"))
 
