@@ -168,3 +168,30 @@ def test_cli_manages_webhooks(make_env, receiver):
     strict.key("dave")
     result = strict.cli("webhooks", "create", receiver.url, "--owner", "dave", expect=1)
     assert "loopback, private or link-local" in result.output + result.stderr
+
+
+def test_an_attempt_that_ends_after_its_endpoint_was_deleted_leaves_the_row_cancelled(env):
+    """The sender read the row, the endpoint was deleted (its pending rows cancelled), then the
+    attempt's outcome is recorded: the row stays cancelled, not pending again for ever."""
+    import asyncio
+
+    from dustmail_lite.store import NewEmail, Store
+
+    async def run() -> None:
+        async with Store.from_config(env.config) as store:
+            account = await store.ensure_account("gil")
+            inbox = await store.create_inbox(account.id, "late", "dustmail.test", 3_600_000)
+            hook, _ = await store.create_webhook(account.id, "https://hooks.example.org/x", None)
+            raw = b"Subject: s\r\n\r\nbody\r\n"
+            await store.deliver([inbox], NewEmail("s@e.test", "s", "body", "", len(raw), raw, {}))
+            [(delivery, _, _, _)] = await store.due_deliveries()
+            assert await store.delete_webhook(hook.id, account.id)
+            disabled = await store.record_attempt(
+                delivery, delivered=False, status=500, error="HTTP 500", retry_at=store.now(), disable_after_ms=0
+            )
+            assert not disabled
+            [row] = await store.webhook_deliveries(hook.id)
+            assert row.status == "cancelled" and row.attempts == 0
+            assert await store.count_pending_deliveries() == 0
+
+    asyncio.run(run())

@@ -188,8 +188,9 @@ async def event_stream(
     The cursor is read before subscribing and the store replayed after: whatever commits in
     between is in the replay, whatever commits later is in the queue; ids at or below the
     last one sent are skipped. A reader that falls behind (its queue overflowed) is caught
-    up from the store the same way, and so is one that hears of an event past a gap when
-    several nodes share the store (another node's earlier email may be heard later)."""
+    up from the store the same way. When several nodes share the store, an event past a gap
+    in the ids is preceded by the gap's events read from the store (another node's earlier
+    email may be heard after a later one)."""
     try:
         resume = last_event_id(request)
         cursor = resume if resume is not None else await ctx.store.last_event_id(caller.account_id)
@@ -211,11 +212,11 @@ async def event_stream(
 
 
 async def _replay(
-    ctx: ApiContext, caller: Caller, inbox: store.Inbox | None, after: int
+    ctx: ApiContext, caller: Caller, inbox: store.Inbox | None, after: int, before: int | None = None
 ) -> AsyncIterator[tuple[int, str]]:
-    """Stored events past `after`, oldest first, in batches."""
+    """Stored events past `after` (and before `before`), oldest first, in batches."""
     while True:
-        batch = await ctx.store.events_after(caller.account_id, after, inbox, 500)
+        batch = await ctx.store.events_after(caller.account_id, after, inbox, 500, before)
         for email in batch:
             after = email.event_id
             yield after, _event_text(email)
@@ -261,8 +262,10 @@ async def _stream(
                     yield ": keep-alive\n\n"
             elif event.event_id > last:
                 if event.event_id != last + 1 and not ctx.store.events_in_commit_order:
-                    catch_up = True  # an earlier email from another node may still be on its way
-                    continue
+                    # An earlier email from another node may still be on its way: it is
+                    # committed (ids are taken under the account's lock), so read it.
+                    async for _, text in _replay(ctx, caller, inbox, last, before=event.event_id):
+                        yield text
                 last = event.event_id
                 yield _event_text(event)
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .delivery import Delivery
@@ -60,8 +60,9 @@ class EmailQueries(QuotaQueries):
             if inbox.email_count + arriving[inbox.pk] > self.max_emails_per_inbox
         }
         async with self._transaction() as conn:
-            # Numbering first locks the accounts' rows (PostgreSQL): the quotas are then read
-            # after any other node's delivery to these accounts has committed.
+            await self._lock_inboxes(conn, arriving)
+            # Numbering locks the accounts' rows (PostgreSQL): the quotas are then read after
+            # any other node's delivery to these accounts has committed.
             await self._number_events(conn, batch, rows, per_account)
             await self._check_quotas(conn, batch)
             await conn.executemany(
@@ -178,6 +179,17 @@ class EmailQueries(QuotaQueries):
             for e in map_rows(Email, rows, skip=("details",))
         ]
 
+    async def _lock_inboxes(self, conn: Connection, inbox_pks: Iterable[int]) -> None:
+        """PostgreSQL: take the inboxes' row locks (in pk order) before the accounts'. The
+        triggers of a deleted email lock its inbox, then its account; a delivery taking the
+        account first would deadlock with it. (SQLite runs one write at a time.)"""
+        if self.dialect != "postgres":
+            return
+        pks = sorted(inbox_pks)
+        await conn.execute(
+            f"SELECT pk FROM inboxes WHERE pk IN ({','.join('?' * len(pks))}) ORDER BY pk FOR UPDATE", pks
+        )
+
     @staticmethod
     async def _number_events(
         conn: Connection, batch: list[Delivery], rows: list[list[Any]], per_account: dict[int, int]
@@ -214,15 +226,24 @@ class EmailQueries(QuotaQueries):
         return Email.from_row(row, with_details=True) if row else None
 
     async def events_after(
-        self, account_id: int, after_event: int, inbox: Inbox | None = None, limit: int = 500
+        self,
+        account_id: int,
+        after_event: int,
+        inbox: Inbox | None = None,
+        limit: int = 500,
+        before_event: int | None = None,
     ) -> list[Email]:
-        """Stored emails of the account (or of one inbox) with an event id past `after_event`,
-        oldest first, without bodies' details: what an event stream replays."""
+        """Stored emails of the account (or of one inbox) with an event id past `after_event`
+        (and below `before_event`), oldest first, without bodies' details: what an event
+        stream replays."""
         where = "e.account_id = ? AND e.event_id > ?"
         params: list[Any] = [account_id, after_event]
         if inbox is not None:
             where = "e.inbox_pk = ? AND e.event_id > ?"
             params = [inbox.pk, after_event]
+        if before_event is not None:
+            where += " AND e.event_id < ?"
+            params.append(before_event)
         rows = await self._all(f"{_SUMMARY} WHERE {where} ORDER BY e.event_id LIMIT ?", (*params, limit))
         return map_rows(Email, rows, skip=("truncated", "details"))
 

@@ -193,10 +193,21 @@ class WebhookQueries(Engine):
         the endpoint is disabled once it has failed for `disable_after_ms`. Whether it was."""
         now = self.now()
         async with self._transaction() as conn:
+            # The endpoint's row first, as `delete_webhook` takes them (PostgreSQL: no deadlock).
+            if delivered:
+                await conn.execute(
+                    "UPDATE webhooks SET failing_since = NULL WHERE id = ?", (delivery.webhook_id,)
+                )
+            else:
+                await conn.execute(
+                    "UPDATE webhooks SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+                    (now, delivery.webhook_id),
+                )
+            # Only while pending: a row cancelled meanwhile (the endpoint deleted) stays so.
             await conn.execute(
                 "UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = ?, last_status = ?,"
                 " last_error = ?, status = ?, next_attempt_at = ?, delivered_at = ?,"
-                " payload = CASE WHEN ? THEN '' ELSE payload END WHERE id = ?",
+                " payload = CASE WHEN ? THEN '' ELSE payload END WHERE id = ? AND status = 'pending'",
                 (
                     now,
                     status,
@@ -209,18 +220,11 @@ class WebhookQueries(Engine):
                 ),
             )
             if delivered:
-                await conn.execute(
-                    "UPDATE webhooks SET failing_since = NULL WHERE id = ?", (delivery.webhook_id,)
-                )
                 return False
-            await conn.execute(
-                "UPDATE webhooks SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
-                (now, delivery.webhook_id),
-            )
             reason = f"failing since at least {disable_after_ms // 1000} s; last attempt: {error or status}"
             cursor = await conn.execute(
                 "UPDATE webhooks SET disabled_at = ?, disabled_reason = ? WHERE id = ?"
-                " AND disabled_at IS NULL AND failing_since <= ?",
+                " AND disabled_at IS NULL AND deleted_at IS NULL AND failing_since <= ?",
                 (now, reason, delivery.webhook_id, now - disable_after_ms),
             )
             return cursor.rowcount > 0

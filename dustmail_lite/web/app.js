@@ -311,7 +311,7 @@ function openStream() {
         });
         if (controller.signal.aborted) return;
         noteRate(response);
-        if (response.status === 401) return signOut("Your key is no longer valid. Sign in again.");
+        if (response.status === 401) return signOut("Your key is no longer valid (revoked?). Sign in again.");
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
         delay = 1000;
         if (connected) resync();  // a reconnect: mail may have arrived in between
