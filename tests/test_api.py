@@ -214,6 +214,7 @@ def test_invalid_usernames_get_422(harness, username):
         (b"[1, 2]", 400, "invalid_json"),
         (b'"text"', 400, "invalid_json"),
         (b"\xff\xfe", 400, "invalid_json"),
+        (b"\r\n", 400, "invalid_json"),  # whitespace alone is not JSON (found by schemathesis)
         (b'{"colour": "red"}', 422, "invalid_field"),
         (b'{"domain": 7}', 422, "invalid_domain"),
         (b'{"domain": "not a domain"}', 422, "invalid_domain"),

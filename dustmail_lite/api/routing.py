@@ -124,9 +124,9 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 async def json_object(request: Request, limit: int) -> dict[str, Any]:
-    """The body as a JSON object; an empty body is `{}`."""
+    """The body as a JSON object; no body at all is `{}` (whitespace alone is not JSON: 400)."""
     body = await read_body(request, limit)
-    if not body.strip():
+    if not body:
         return {}
     try:
         data = json.loads(body)

@@ -80,6 +80,7 @@ function fail(err) {
 
 // The request budget: shown from the first answer on, highlighted and announced when low.
 let budgetWarned = false;
+let budgetSeen = null;
 function noteRate(response) {
   const limit = Number(response.headers.get("X-RateLimit-Limit"));
   const remaining = Number(response.headers.get("X-RateLimit-Remaining"));
@@ -89,6 +90,11 @@ function noteRate(response) {
     if (response.headers.get("X-RateLimit-Used")) { rate.textContent = "no request limit"; rate.className = "rate small"; }
     return;
   }
+  // Answers may come back out of order (on several nodes each counts in the database): within
+  // one window the lowest count left is the newest, so an older, higher one is not shown.
+  const ends = Date.now() + reset * 1000;
+  if (budgetSeen && Math.abs(ends - budgetSeen.ends) < 2000 && remaining > budgetSeen.remaining) return;
+  budgetSeen = { ends, remaining };
   const resets = reset ? ` (resets in ${formatDuration(reset)})` : "";
   rate.textContent = `${remaining} of ${limit} requests left`;
   rate.title = `API requests left in this rate-limit window${resets}`;
@@ -259,6 +265,7 @@ function forgetAccount() {
   $("email-html").srcdoc = "";
   $("account").hidden = $("nav").hidden = true;
   budgetWarned = false;
+  budgetSeen = null;
 }
 
 function signOut(message) {
