@@ -130,6 +130,10 @@ class _WordStarts:
                 cut = next((i for i, c in enumerate(word) if not c.isalnum() or _boundless(c)), cut)
             if cut < len(word):
                 inside_words.setdefault(word[:cut], []).append(word)
+        for prefix in sorted(inside_words, key=len):  # "log" is looked for, so "login" need not be
+            shorter = next((p for p in inside_words if p != prefix and prefix.startswith(p)), None)
+            if shorter is not None:
+                inside_words[shorter] += inside_words.pop(prefix)
         inside = {prefix: re.compile(_trie_pattern(_trie(ws))) for prefix, ws in inside_words.items()}
         ends = [re.compile(_trie_pattern(_trie([w]))) for w in words if not w.rstrip("*")[-1].isalnum()]
         # Two regexes, not one with two branches: each keeps its first characters, by which the
@@ -143,7 +147,10 @@ class _WordStarts:
 
     def finditer(self, lowered: str, plain: re.Pattern[str]) -> list[tuple[int, int, str]] | None:
         """The hits, or None when the plain scan must be used."""
+        ascii_text = lowered.isascii()
         for prefix, word in self.inside.items():
+            if ascii_text and not prefix.isascii():
+                continue
             found = lowered.find(prefix, 1)
             while found >= 0:
                 if lowered[found - 1].isalnum() and word.match(lowered, found):
