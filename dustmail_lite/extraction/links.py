@@ -70,10 +70,8 @@ class LinkCandidate:
 
 
 _ABSOLUTE_RE = re.compile(r"^https?://[^/\s]", re.IGNORECASE)
-# Searched in "&" + the query: a pattern starting with a plain "&" lets re skip to each "&"
-# (with "(?:^|&)" it tried every character).
 _REDIRECT_PARAM_RE = re.compile(
-    r"&(?:" + "|".join(cues.REDIRECT_PARAMS) + r")=(https?(?::|%3a)[^&]*)", re.IGNORECASE
+    r"(?:^|&)(?:" + "|".join(cues.REDIRECT_PARAMS) + r")=(https?(?::|%3a)[^&]*)", re.IGNORECASE
 )
 _SPACE_RE = re.compile(r"\s")
 _HAS_TARGET_RE = re.compile(r"=(?:https?(?::|%3a)|http)", re.IGNORECASE)
@@ -131,7 +129,7 @@ def unwrap(url: str) -> str:
 
 def _redirect_target(url: str) -> str | None:
     query = url.partition("?")[2].partition("#")[0]
-    for match in _REDIRECT_PARAM_RE.finditer("&" + query):
+    for match in _REDIRECT_PARAM_RE.finditer(query):
         candidate = percent_decoded(match.group(1).replace("+", " ")).strip()
         if _ABSOLUTE_RE.match(candidate) and not _SPACE_RE.search(candidate):
             return candidate
