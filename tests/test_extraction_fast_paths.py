@@ -207,4 +207,3 @@ def test_word_lists_found_from_word_starts_give_the_hits_of_the_plain_scan():
             words._word_starts is not None and words._word_starts.finditer(lowered, words.regex) is not None
         )
     assert fast > 4000  # the word-start scan was taken, not only the plain one
-
