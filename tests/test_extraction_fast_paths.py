@@ -207,3 +207,23 @@ def test_word_lists_found_from_word_starts_give_the_hits_of_the_plain_scan():
             words._word_starts is not None and words._word_starts.finditer(lowered, words.regex) is not None
         )
     assert fast > 4000  # the word-start scan was taken, not only the plain one
+
+
+def _tidy_block_by_block(raw: str, mark: str) -> str:
+    for char in html_module._INVISIBLE:
+        raw = raw.replace(char, "")
+    out: list[str] = []
+    for block in raw.split(mark):
+        line = " ".join(block.split())
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def test_text_tidied_at_once_is_the_text_tidied_block_by_block():
+    pieces = ["a", "bc", " ", "  ", "\n", "\t", "\x1c", "\u00a0", "\u200b", "\u3000", "x y", "\x85", "\u2028"]
+    rng = random.Random(11)
+    for mark in ("\x07", "\ue000"):
+        for _ in range(20_000):
+            raw = "".join(rng.choice([*pieces, mark, f" {mark} "]) for _ in range(rng.randint(0, 14)))
+            assert html_module._tidy(raw, mark) == _tidy_block_by_block(raw, mark), repr(raw)

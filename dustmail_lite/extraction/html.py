@@ -138,12 +138,11 @@ def _tidy(raw: str, mark: str = _BREAK) -> str:
     for char in _INVISIBLE:
         if char in raw:
             raw = raw.replace(char, "")
-    out: list[str] = []
-    for block in raw.split(mark):
-        line = " ".join(block.split())
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
+    lines = "\n".join([" ".join(block.split()) for block in raw.split(mark)])
+    return _BLANK_LINES_RE.sub("\n\n", lines).strip()  # no line holds a "\n": only runs of blank ones
+
+
+_BLANK_LINES_RE = re.compile("\n{3,}")
 
 
 def html_to_text(markup: str) -> str:
