@@ -139,7 +139,9 @@ class _WordStarts:
         # Two regexes, not one with two branches: each keeps its first characters, by which the
         # engine skips ahead (a mark for the first, the unspaced scripts' letters for the second).
         return cls(
-            re.compile(r"[\W_](?:" + _trie_pattern(_trie(spaced)) + ")"),
+            # "[\W_]" (no letter or digit), spelt as a cheap class first: re's skip then tests
+            # a bitmap for each character instead of a Unicode category.
+            re.compile(r"[^0-9a-z](?<=[\W_])(?:" + _trie_pattern(_trie(spaced)) + ")"),
             re.compile(_trie_pattern(_trie(unspaced))) if unspaced else None,
             inside,
             ends,
