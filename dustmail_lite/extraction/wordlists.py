@@ -149,16 +149,7 @@ class _WordStarts:
 
     def finditer(self, lowered: str, plain: re.Pattern[str]) -> list[tuple[int, int, str]] | None:
         """The hits, or None when the plain scan must be used."""
-        ascii_text = lowered.isascii()
-        for prefix, word in self.inside.items():
-            if ascii_text and not prefix.isascii():
-                continue
-            found = lowered.find(prefix, 1)
-            while found >= 0:
-                if lowered[found - 1].isalnum() and word.match(lowered, found):
-                    return None  # a word with a space or a mark in it, starting inside a word
-                found = lowered.find(prefix, found + 1)
-        if any(word.search(lowered) for word in self.ends):
+        if self._may_differ(lowered):
             return None
         hits = []
         position = 0
@@ -175,6 +166,21 @@ class _WordStarts:
             elif _ends_word(lowered, e):
                 hits.append((s + 1, e, word[1:]))
         return hits
+
+    def _may_differ(self, lowered: str) -> bool:
+        """Whether a word with a space or a mark in it starts inside another word (the plain
+        scan steps over it, and over any word starting within it), or a word ending in a mark
+        is there (the next word may start right after it)."""
+        ascii_text = lowered.isascii()
+        for prefix, inside in self.inside.items():
+            if ascii_text and not prefix.isascii():
+                continue
+            found = lowered.find(prefix, 1)
+            while found >= 0:
+                if lowered[found - 1].isalnum() and inside.match(lowered, found):
+                    return True
+                found = lowered.find(prefix, found + 1)
+        return any(ending.search(lowered) for ending in self.ends)
 
     def _matches(self, lowered: str, position: int) -> Iterator[re.Match[str]]:
         """What one regex with both as branches would find: leftmost first, none overlapping. A
