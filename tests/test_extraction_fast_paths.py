@@ -5,6 +5,7 @@ shortcut against the standard-library or regex behaviour it replaces."""
 from __future__ import annotations
 
 import json
+import random
 import re
 import sys
 from pathlib import Path
@@ -16,7 +17,16 @@ from selectolax.lexbor import LexborHTMLParser
 
 from dustmail_lite.extraction import extract
 from dustmail_lite.extraction import html as html_module
-from dustmail_lite.extraction.links import _URL_RE, find_links, percent_decoded
+from dustmail_lite.extraction.codes import _CUES
+from dustmail_lite.extraction.decoys import _DECOY_LABELS, _NON_LOGIN, _PROMO
+from dustmail_lite.extraction.links import (
+    _UNSUBSCRIBE_WORDS,
+    _URL_RE,
+    _VERIFY_WORDS,
+    find_links,
+    percent_decoded,
+)
+from dustmail_lite.extraction.wordlists import WordList, _boundless
 
 CORPUS = Path(__file__).parent / "extraction_corpus"
 sys.path.insert(0, str(CORPUS))
@@ -156,3 +166,64 @@ def test_a_tracked_link_is_unwrapped_with_its_escapes_decoded():
     [link] = details["link_details"]
     assert link["url"] == "https://shop.example/verify?token=Ab12Cd34Ef" and link["href"] == href
     assert link["kind"] == "verification"
+
+
+def _plain_word_hits(words: WordList, lowered: str) -> list[tuple[int, int, str]]:
+    """`WordList.finditer` as it was: the list's regex at every position, then the boundaries."""
+    hits = []
+    for match in words.regex.finditer(lowered):
+        start, end = match.span()
+        word = match.group(0)
+        if not _boundless(word):
+            if start > 0 and lowered[start - 1].isalnum():
+                continue
+            if end < len(lowered) and lowered[end].isalnum() and not _boundless(lowered[end]):
+                continue
+        hits.append((start, end, word))
+    return hits
+
+
+def test_word_lists_found_from_word_starts_give_the_hits_of_the_plain_scan():
+    lists = [_CUES, _VERIFY_WORDS, _UNSUBSCRIBE_WORDS, _PROMO, _NON_LOGIN, _DECOY_LABELS]
+    # Words cut short, glued to letters and marks, in scripts with and without spaces: a word
+    # starting inside another, a word ending in a combining mark, "_" in an inflection.
+    junk = list("xa_ \n-.。〒验证1éſİK:ी№")
+    junk += ["phone", "de", "ओटीपी", "x_", "\t"]
+    rng = random.Random(18)
+    fast = 0
+    for _ in range(12_000):
+        words = rng.choice(lists)
+        vocabulary = list(words.exact) + [stem for stem, _ in words.stems]
+        parts = []
+        for _ in range(rng.randint(1, 12)):
+            if rng.random() < 0.45:
+                word = rng.choice(vocabulary)
+                parts.append(word[: rng.randint(1, len(word))] if rng.random() < 0.3 else word)
+            else:
+                parts.append(rng.choice(junk))
+        lowered = "".join(parts).lower()
+        assert list(words.finditer(lowered)) == _plain_word_hits(words, lowered), lowered
+        fast += (
+            words._word_starts is not None and words._word_starts.finditer(lowered, words.regex) is not None
+        )
+    assert fast > 4000  # the word-start scan was taken, not only the plain one
+
+
+def _tidy_block_by_block(raw: str, mark: str) -> str:
+    for char in html_module._INVISIBLE:
+        raw = raw.replace(char, "")
+    out: list[str] = []
+    for block in raw.split(mark):
+        line = " ".join(block.split())
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def test_text_tidied_at_once_is_the_text_tidied_block_by_block():
+    pieces = ["a", "bc", " ", "  ", "\n", "\t", "\x1c", "\u00a0", "\u200b", "\u3000", "x y", "\x85", "\u2028"]
+    rng = random.Random(11)
+    for mark in ("\x07", "\ue000"):
+        for _ in range(20_000):
+            raw = "".join(rng.choice([*pieces, mark, f" {mark} "]) for _ in range(rng.randint(0, 14)))
+            assert html_module._tidy(raw, mark) == _tidy_block_by_block(raw, mark), repr(raw)
