@@ -145,7 +145,7 @@ NOT_COPIED = {
     "rate_windows": "live request counts (PostgreSQL only); new windows start",
     "long_requests": "streams and waits open on running nodes (PostgreSQL only)",
     **dict.fromkeys(
-        ["email_search"] + [f"email_search_{part}" for part in ("data", "idx", "docsize", "config")],
+        ["email_search"] + [f"email_search_{part}" for part in ("data", "idx", "docsize", "config", "terms")],
         _SEARCH_INDEX,
     ),
 }

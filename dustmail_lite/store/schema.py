@@ -322,6 +322,15 @@ SQLITE_MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        # The index's own list of words, read to turn a prefix longer than the prefix
+        # indexes (`w0001*`) into an OR of whole words, which FTS5 reads lazily, newest
+        # first, instead of merging every matching word's postings before the first row.
+        # 'instance' (one row per occurrence, produced as it is read) and not 'row': a
+        # 'row' vocabulary counts every posting of a word before yielding it.
+        "0011_search_terms",
+        "CREATE VIRTUAL TABLE email_search_terms USING fts5vocab(email_search, 'instance');",
+    ),
 ]
 
 MIGRATIONS += SQLITE_MIGRATIONS

@@ -354,4 +354,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0010_search_prefix",
         "SELECT 1",
     ),
+    (
+        # SQLite's word list of its FTS5 index, for prefix searches; the GIN index needs none.
+        "0011_search_terms",
+        "SELECT 1",
+    ),
 ]

@@ -7,10 +7,13 @@ index and the functions that split text into words the way FTS5's tokenizer does
 
 On SQLite every query is narrowed to the account (or the inbox) inside the index, whose rowids
 FTS5 yields newest first, so a page stops the scan early. Prefixes (`verif*`) of 2 and 3
-characters are read from FTS5's prefix indexes the same way. A longer prefix makes FTS5 merge
-the postings of every word starting so (in every account) before the first row comes out:
-fast for the usual handful of rare words, about 0.1 s over a million emails when the prefix
-starts a word found in most of them."""
+characters are read from FTS5's prefix indexes the same way. A longer prefix would make FTS5
+merge the postings of every word starting so (in every account) before the first row comes
+out (0.1-0.3 s over a million emails when the prefix starts a word found in most of them), so
+it is first looked up in the index's word list (`0011_search_terms`) and, when it starts at
+most `MAX_PREFIX_WORDS` words, asked for as an OR of those whole words, which FTS5 reads
+lazily, newest first, like any word. More words than that (or a prefix not in plain ASCII,
+which only the tokenizer can fold exactly) keep FTS5's own prefix query."""
 
 from __future__ import annotations
 
@@ -30,13 +33,54 @@ _SELECT = (
 )
 
 
-def fts_expression(terms: list[Term]) -> str:
+# FTS5's prefix indexes (migration 0010: `prefix = '2 3'`) answer prefixes up to this length.
+INDEXED_PREFIX_LENGTH = 3
+# A longer prefix starting at most this many words is searched as an OR of them.
+MAX_PREFIX_WORDS = 64
+
+# The distinct words in [lo, hi) of the index's word list, in order: one seek per word (the
+# 'instance' vocabulary yields a word's occurrences lazily, and the next step starts past
+# them: no word holds the character 1, so `term || char(1)` is the smallest string after it).
+_PREFIX_WORDS = """
+WITH RECURSIVE word(term) AS (
+    SELECT (SELECT term FROM email_search_terms WHERE term >= ?1 AND term < ?2 LIMIT 1)
+    UNION ALL
+    SELECT (SELECT term FROM email_search_terms WHERE term >= word.term || char(1) AND term < ?2 LIMIT 1)
+    FROM word WHERE word.term IS NOT NULL
+)
+SELECT term FROM word WHERE term IS NOT NULL LIMIT ?3
+"""
+
+
+def _quoted(words: str) -> str:
+    return '"' + words.replace('"', '""') + '"'
+
+
+def expandable_prefix(term: Term) -> str | None:
+    """The last word of a prefix term as the index stores it (lower case), when it is
+    longer than the prefix indexes and plain ASCII letters and digits (so that lower-casing
+    is exactly what the tokenizer does to it); otherwise None."""
+    if not term.prefix:
+        return None
+    last: str = re.findall(r"\w+", term.text)[-1]
+    if len(last) <= INDEXED_PREFIX_LENGTH or not re.fullmatch(r"[A-Za-z0-9]+", last):
+        return None
+    return last.lower()
+
+
+def fts_expression(terms: list[Term], expansions: dict[int, list[str]] | None = None) -> str:
     """FTS5 query text: each term a quoted phrase (so no user text is FTS5 syntax), scoped
-    to its column, all ANDed."""
+    to its column, all ANDed. `expansions`: for the term at that position (a prefix), the
+    whole words it starts, searched as an OR of phrases ending in each."""
     parts = []
-    for term in terms:
-        words = " ".join(re.findall(r"\w+", term.text))
-        phrase = '"' + words.replace('"', '""') + '"' + (" *" if term.prefix else "")
+    for position, term in enumerate(terms):
+        words = re.findall(r"\w+", term.text)
+        expansion = (expansions or {}).get(position)
+        if expansion:
+            head = "".join(word + " " for word in words[:-1])
+            phrase = "(" + " OR ".join(_quoted(head + whole) for whole in expansion) + ")"
+        else:
+            phrase = _quoted(" ".join(words)) + (" *" if term.prefix else "")
         parts.append(f"{_COLUMNS[term.field]} : {phrase}")
     return " AND ".join(parts)
 
@@ -65,11 +109,13 @@ def tsquery_conditions(terms: list[Term]) -> tuple[list[str], list[Any]]:
     return conditions, params
 
 
-def scoped_expression(terms: list[Term], account_id: int, inbox_pk: int | None) -> str:
+def scoped_expression(
+    terms: list[Term], account_id: int, inbox_pk: int | None, expansions: dict[int, list[str]] | None = None
+) -> str:
     """The terms within one account's (or one inbox's) emails: the index itself skips to
     their rows instead of yielding every account's matches for SQL to filter out."""
     scope = f'inbox_pk : "{int(inbox_pk)}"' if inbox_pk is not None else f'account_id : "{int(account_id)}"'
-    return f"{scope} AND {fts_expression(terms)}"
+    return f"{scope} AND {fts_expression(terms, expansions)}"
 
 
 # FTS5 keeps a deleted email's words in its index segments until they are merged, out of
@@ -141,7 +187,8 @@ class SearchQueries(Engine):
             # so a LIMIT stops the scan early.
             join = "FROM email_search s JOIN emails e ON e.seq = s.rowid"
             where.insert(0, "email_search MATCH ?")
-            params.insert(0, scoped_expression(query.terms, account_id, inbox_pk))
+            expansions = await self.expand_prefixes(query.terms)
+            params.insert(0, scoped_expression(query.terms, account_id, inbox_pk, expansions))
             order = "s.rowid DESC"
         sql = (
             f"{_SELECT} {join} JOIN inboxes i ON i.pk = e.inbox_pk"
@@ -149,6 +196,21 @@ class SearchQueries(Engine):
         )
         rows = await self._search_rows(sql, (*params, limit))
         return map_rows(Email, rows, skip=("truncated", "details"))
+
+    async def expand_prefixes(self, terms: list[Term]) -> dict[int, list[str]]:
+        """For each long prefix term (by position) starting 1 to MAX_PREFIX_WORDS words of
+        the index: those words. Other terms keep their FTS5 query (no word: it matches
+        nothing either way, and quickly)."""
+        expansions: dict[int, list[str]] = {}
+        for position, term in enumerate(terms):
+            prefix = expandable_prefix(term)
+            if prefix is None:
+                continue
+            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            rows = await self._all(_PREFIX_WORDS, (prefix, upper, MAX_PREFIX_WORDS + 1))
+            if 0 < len(rows) <= MAX_PREFIX_WORDS:
+                expansions[position] = [row[0] for row in rows]
+        return expansions
 
     async def _search_rows(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         if self.dialect != "postgres":
