@@ -38,17 +38,22 @@ INDEXED_PREFIX_LENGTH = 3
 # A longer prefix starting at most this many words is searched as an OR of them.
 MAX_PREFIX_WORDS = 64
 
-# The distinct words in [lo, hi) of the index's word list, in order: one seek per word (the
-# 'instance' vocabulary yields a word's occurrences lazily, and the next step starts past
-# them: no word holds the character 1, so `term || char(1)` is the smallest string after it).
+# The distinct words starting with ?1, in order: one seek per word. The 'instance' vocabulary
+# yields a word's occurrences lazily, and each step starts past them (no word holds the
+# character 1, so `term || char(1)` is the smallest string after it). The upper bound is
+# inclusive and no word: a word equal to it would have every occurrence read and dropped
+# (`term < 'w0002'`: 0.2-0.4 s over a million emails); U+10FFFF is not a word character.
 _PREFIX_WORDS = """
 WITH RECURSIVE word(term) AS (
-    SELECT (SELECT term FROM email_search_terms WHERE term >= ?1 AND term < ?2 LIMIT 1)
+    SELECT (SELECT term FROM email_search_terms WHERE term >= ?1 AND term <= ?1 || char(1114111) LIMIT 1)
     UNION ALL
-    SELECT (SELECT term FROM email_search_terms WHERE term >= word.term || char(1) AND term < ?2 LIMIT 1)
+    SELECT (
+        SELECT term FROM email_search_terms
+        WHERE term >= word.term || char(1) AND term <= ?1 || char(1114111) LIMIT 1
+    )
     FROM word WHERE word.term IS NOT NULL
 )
-SELECT term FROM word WHERE term IS NOT NULL LIMIT ?3
+SELECT term FROM word WHERE term IS NOT NULL LIMIT ?2
 """
 
 
@@ -206,8 +211,7 @@ class SearchQueries(Engine):
             prefix = expandable_prefix(term)
             if prefix is None:
                 continue
-            upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-            rows = await self._all(_PREFIX_WORDS, (prefix, upper, MAX_PREFIX_WORDS + 1))
+            rows = await self._all(_PREFIX_WORDS, (prefix, MAX_PREFIX_WORDS + 1))
             if 0 < len(rows) <= MAX_PREFIX_WORDS:
                 expansions[position] = [row[0] for row in rows]
         return expansions
