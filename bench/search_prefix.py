@@ -43,6 +43,7 @@ SMALL_ACCOUNT_EMAILS = 20
 SMALL_ACCOUNT_QUERIES = {  # fewer matches than a page in its own mail
     "small account: common word": "w0001",
     "small account: prefix": "w43*",
+    "small account: long prefix": "w0001*",
     "small account: no match": "w4321",
 }
 
