@@ -42,7 +42,7 @@ _TOKEN_SPLIT_RE = re.compile(r"[/=&#?._~+-]")
 _KIND_ORDER = {"verification": 0, "other": 1, "tracking": 2, "asset": 3, "unsubscribe": 4}
 
 
-@dataclass
+@dataclass(slots=True)
 class LinkCandidate:
     url: str  # what to open: the target of an unwrapped redirect, else the link itself
     href: str  # the link as written in the mail
@@ -73,7 +73,8 @@ _ABSOLUTE_RE = re.compile(r"^https?://[^/\s]", re.IGNORECASE)
 _REDIRECT_PARAM_RE = re.compile(
     r"(?:^|&)(?:" + "|".join(cues.REDIRECT_PARAMS) + r")=(https?(?::|%3a)[^&]*)", re.IGNORECASE
 )
-_SPACE_RE = re.compile(r"\s")
+# `_ABSOLUTE_RE.match(url) and not re.search(r"\s", url)` in one step.
+_ABSOLUTE_NO_SPACE_RE = re.compile(r"https?://[^/\s]\S*", re.IGNORECASE)
 _HAS_TARGET_RE = re.compile(r"=(?:https?(?::|%3a)|http)", re.IGNORECASE)
 
 
@@ -102,15 +103,24 @@ def _after_host(url: str) -> str:
     return url[host.end() :] if host else ""
 
 
+# The network location and path of an absolute URL, cut as `_split` cuts them (the first "://",
+# then up to the first "/", "?" or "#"), in one search instead of six string splits.
+_NETLOC_PATH_RE = re.compile(r"://([^/?#]*)(/[^?#]*)?")
+
+
 def is_tracking(url: str) -> bool:
-    host, path, _, _ = _split(url)
+    parts = _NETLOC_PATH_RE.search(url)
+    if parts is None:
+        return False  # no "://": no host, no path
+    netloc, path = parts.groups("")
     if _TRACKING_PATH_RE.match(path):
         return True
-    return _is_tracking_host(host) if len(host) <= 253 else _is_tracking_host.__wrapped__(host)
+    return _is_tracking_host(netloc) if len(netloc) <= 253 else _is_tracking_host.__wrapped__(netloc)
 
 
 @lru_cache(maxsize=4096)  # a mail's links share a few hosts; a DNS name is at most 253 characters
-def _is_tracking_host(host: str) -> bool:
+def _is_tracking_host(netloc: str) -> bool:
+    host = netloc.rpartition("@")[2].partition(":")[0].lower()
     labels = host.split(".")
     return any(label in _TRACKING_HOST_LABELS for label in labels[:-2]) or host.endswith("sendgrid.net")
 
@@ -131,7 +141,7 @@ def _redirect_target(url: str) -> str | None:
     query = url.partition("?")[2].partition("#")[0]
     for match in _REDIRECT_PARAM_RE.finditer(query):
         candidate = percent_decoded(match.group(1).replace("+", " ")).strip()
-        if _ABSOLUTE_RE.match(candidate) and not _SPACE_RE.search(candidate):
+        if _ABSOLUTE_NO_SPACE_RE.fullmatch(candidate):
             return candidate
     return None
 
@@ -145,9 +155,6 @@ _ASCII_ESCAPES = {
     for second in {f"{code:02x}"[1], f"{code:02X}"[1]}
 }
 _NON_ASCII_ESCAPE_RE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
-# The escapes of a URL in a query parameter. None decodes to "%" or a hex digit, so replacing
-# them one after the other cannot make or break another escape.
-_URL_ESCAPES = [(f"%{code:02X}", chr(code)) for code in b":/?=&#"] + [("%3a", ":"), ("%2f", "/")]
 
 
 def percent_decoded(value: str) -> str:
@@ -155,9 +162,19 @@ def percent_decoded(value: str) -> str:
     character (a tracked URL's usual "%3A%2F%2F"); an escape it cannot read stays as written."""
     if "%" not in value:
         return value
-    decoded = value
-    for escape, char in _URL_ESCAPES:
-        decoded = decoded.replace(escape, char)
+    # The escapes of a URL in a query parameter (":/?=&#", and ":" "/" in lower case too). None
+    # decodes to "%" or a hex digit, so replacing them one after the other cannot make or break
+    # another escape. Chained rather than looped over a table: this runs once per tracked link.
+    decoded = (
+        value.replace("%3A", ":")
+        .replace("%2F", "/")
+        .replace("%3F", "?")
+        .replace("%3D", "=")
+        .replace("%26", "&")
+        .replace("%23", "#")
+        .replace("%3a", ":")
+        .replace("%2f", "/")
+    )
     if "%" not in decoded:
         return decoded  # every "%" began an escape, and each was decoded as unquote would
     if _NON_ASCII_ESCAPE_RE.search(value):
@@ -205,12 +222,14 @@ def _classify(link: LinkCandidate, image_only: bool) -> None:
     text = link.text
     unsubscribe_text, text_cues = _text_cues(text) if len(text) <= 200 else _text_cues.__wrapped__(text)
     url = link.url
+    reasons = link.reasons
     lowered_url = url.lower()
-    if link.url != link.href:
-        link.reasons.append("tracking redirect unwrapped to its target")
+    opened_as_written = url == link.href
+    if not opened_as_written:
+        reasons.append("tracking redirect unwrapped to its target")
     if unsubscribe_text or cues.UNSUBSCRIBE_URL_RE.search(lowered_url):
         link.kind = "unsubscribe"
-        link.reasons.append("unsubscribe words in the text or address")
+        reasons.append("unsubscribe words in the text or address")
         return
     # The path, query and fragment as written: none of the words holds a "?" or "#", so they
     # match here as they would with the parts apart.
@@ -225,23 +244,23 @@ def _classify(link: LinkCandidate, image_only: bool) -> None:
             + (5.0 if link.source == "html" else 0.0)
         )
         if text_cues:
-            link.reasons.append("verification words in its text: " + ", ".join(dict.fromkeys(text_cues)))
+            reasons.append("verification words in its text: " + ", ".join(dict.fromkeys(text_cues)))
         if url_cue:
-            link.reasons.append(f"verification word in the address: '{url_cue.group(0)}'")
-        link.reasons.append("carries a token")
-        if link.url == link.href and is_tracking(link.href):
-            link.reasons.append("a tracking redirect whose target is not in the URL: opened as is")
+            reasons.append(f"verification word in the address: '{url_cue.group(0)}'")
+        reasons.append("carries a token")
+        if opened_as_written and is_tracking(url):
+            reasons.append("a tracking redirect whose target is not in the URL: opened as is")
         return
     if image_only or cues.ASSET_EXT_RE.search(after_host.partition("?")[0].partition("#")[0]):
         link.kind = "asset"
-        link.reasons.append("an image or a file, not a page to act on")
+        reasons.append("an image or a file, not a page to act on")
         return
-    if link.url == link.href and is_tracking(link.href):
+    if opened_as_written and is_tracking(url):
         link.kind = "tracking"
-        link.reasons.append("a click-tracking redirect")
+        reasons.append("a click-tracking redirect")
         return
     if text_cues or url_cue:
-        link.reasons.append("verification words but no token: a plain page")
+        reasons.append("verification words but no token: a plain page")
     link.kind = "other"
 
 
@@ -263,11 +282,12 @@ def find_links(text: str, anchors: list[Anchor], limit: int = MAX_LINKS) -> list
     position = 0
     seen_hrefs: set[tuple[str, str]] = set()
     for anchor in anchors:
-        if (anchor.href, anchor.text) in seen_hrefs:
+        key = (anchor.href, anchor.text)
+        if key in seen_hrefs:
             continue  # the same link again (a logo and a button to one page): nothing new
-        seen_hrefs.add((anchor.href, anchor.text))
-        href = absolute_http(anchor.href)
-        if href is None:
+        seen_hrefs.add(key)
+        href = anchor.href.strip()  # absolute_http(), inlined: this loop runs once per link
+        if not _ABSOLUTE_RE.match(href):
             continue
         position += 1
         link = LinkCandidate(unwrap(href), href, anchor.text, "html", position)
