@@ -97,12 +97,6 @@ def _split(url: str) -> tuple[str, str, str, str]:
 _HOST_RE = re.compile(r"://[^/?#]*")
 
 
-def _after_host(url: str) -> str:
-    """What follows the host (and port) of an absolute URL, as `_split` would cut it."""
-    host = _HOST_RE.search(url)
-    return url[host.end() :] if host else ""
-
-
 # The network location and path of an absolute URL, cut as `_split` cuts them (the first "://",
 # then up to the first "/", "?" or "#"), in one search instead of six string splits.
 _NETLOC_PATH_RE = re.compile(r"://([^/?#]*)(/[^?#]*)?")
@@ -130,20 +124,15 @@ def unwrap(url: str) -> str:
     for _ in range(3):  # a redirect inside a redirect
         if not _HAS_TARGET_RE.search(url) or not is_tracking(url):
             break
-        target = _redirect_target(url)
-        if target is None:
+        query = url.partition("?")[2].partition("#")[0]
+        for match in _REDIRECT_PARAM_RE.finditer(query):
+            target = percent_decoded(match.group(1).replace("+", " ")).strip()
+            if _ABSOLUTE_NO_SPACE_RE.fullmatch(target):
+                url = target  # the first parameter holding an absolute URL without spaces
+                break
+        else:
             break
-        url = target
     return url
-
-
-def _redirect_target(url: str) -> str | None:
-    query = url.partition("?")[2].partition("#")[0]
-    for match in _REDIRECT_PARAM_RE.finditer(query):
-        candidate = percent_decoded(match.group(1).replace("+", " ")).strip()
-        if _ABSOLUTE_NO_SPACE_RE.fullmatch(candidate):
-            return candidate
-    return None
 
 
 # Every spelling of an escape of an ASCII character ("%2f", "%2F"), and the start of one of a
@@ -233,7 +222,8 @@ def _classify(link: LinkCandidate, image_only: bool) -> None:
         return
     # The path, query and fragment as written: none of the words holds a "?" or "#", so they
     # match here as they would with the parts apart.
-    after_host = _after_host(lowered_url)
+    host = _HOST_RE.search(lowered_url)  # what follows the host (and port), as `_split` cuts it
+    after_host = lowered_url[host.end() :] if host else ""
     url_cue = cues.VERIFY_URL_WORDS.search(after_host)
     if (text_cues or url_cue) and _has_token(url):
         link.kind = "verification"
