@@ -135,7 +135,7 @@ def test_urls_in_text_are_found_as_with_re_ignorecase(text):
 
 
 def test_an_anchors_image_is_the_one_a_selector_finds_however_deep():
-    for before in ("", "<span></span>" * 5, "<span><i>x</i></span>" * 40, "<b>" * 50):
+    for before in ("", " text ", "<span></span>" * 5, "<span><i>x</i></span>" * 40, "<b>" * 50):
         tree = LexborHTMLParser(
             f"<a href='x'>{before}<img alt='first'><img alt='second'></a><img alt='after'>"
         )

@@ -125,6 +125,9 @@ _IMAGE_STEPS = 32  # nodes of an anchor walked in Python before asking lexbor's 
 def _first_image(anchor: LexborNode) -> LexborNode | None:
     """The anchor's first <img>, as `css_first("img")` finds it, without a selector query for
     the usual anchor of a few nodes (a query costs more than walking them)."""
+    child = anchor.child
+    if child is not None and child.tag == "img":
+        return child  # the first node after the anchor in the walk below, found without one
     for steps, node in enumerate(anchor.traverse()):
         if node.tag == "img":
             return node
