@@ -144,7 +144,8 @@ def _tidy(raw: str, mark: str = _BREAK) -> str:
     for char in _INVISIBLE:
         if char in raw:
             raw = raw.replace(char, "")
-    lines = "\n".join([" ".join(block.split()) for block in raw.split(mark)])
+    # Most blocks are empty (a mark at each end of every cell): they are kept without a split.
+    lines = "\n".join([" ".join(block.split()) if block else "" for block in raw.split(mark)])
     return _BLANK_LINES_RE.sub("\n\n", lines).strip()  # no line holds a "\n": only runs of blank ones
 
 
