@@ -61,11 +61,9 @@ async def list_inboxes(ctx: ApiContext, request: Request, caller: Caller) -> Res
         if older_than is None:
             raise ApiError.of("inbox_not_found", "'before' names no inbox of this account.")
     rows, total, matches = await ctx.store.list_inboxes(caller.account_id, limit + 1, older_than, query)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1].inbox
-        next_cursor = paging.encode(paging.INBOXES, last.created_at, last.pk)
+    rows, next_cursor = paging.page_of(
+        rows, limit, paging.INBOXES, lambda row: (row.inbox.created_at, row.inbox.pk)
+    )
     data = [inbox_with_count(row.inbox, row.last_seq if summary else UNSET) for row in rows]
     meta = InboxListMeta(
         rate_limit=caller.rate_limit,

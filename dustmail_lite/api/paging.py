@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from .errors import ApiError
 from .routing import Param
@@ -21,6 +23,8 @@ EMAILS = "e"  # seq of the last email returned
 MAX_QUERY = 200
 MAX_LIMIT = 200
 
+T = TypeVar("T")
+
 
 class CursorError(ValueError):
     pass
@@ -29,6 +33,17 @@ class CursorError(ValueError):
 def encode(kind: str, *values: int) -> str:
     text = ":".join([kind, *(str(v) for v in values)])
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def page_of(
+    rows: Sequence[T], limit: int, kind: str, position: Callable[[T], tuple[int, ...]]
+) -> tuple[list[T], str | None]:
+    """A page from `limit + 1` rows asked for: the first `limit`, and when there were more,
+    the cursor of `kind` at the last one's `position`."""
+    if len(rows) <= limit:
+        return list(rows), None
+    page = list(rows[:limit])
+    return page, encode(kind, *position(page[-1]))
 
 
 def decode(kind: str, token: str, size: int) -> tuple[int, ...]:

@@ -42,10 +42,7 @@ async def list_refusals(ctx: ApiContext, request: Request, caller: Caller) -> Re
     found = await ctx.store.list_refusals(
         caller.account_id, limit + 1, before, inbox_id, params.get("domain")
     )
-    next_cursor = None
-    if len(found) > limit:
-        found = found[:limit]
-        next_cursor = paging.encode(REFUSALS, found[-1].id)
+    found, next_cursor = paging.page_of(found, limit, REFUSALS, lambda r: (r.id,))
     meta = RefusalListMeta(rate_limit=caller.rate_limit, next_cursor=next_cursor)
     return ok(caller, [refusal_model(r) for r in found], meta)
 

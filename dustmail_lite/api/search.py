@@ -58,10 +58,7 @@ async def search_emails(ctx: ApiContext, request: Request, caller: Caller) -> Re
     found = await ctx.store.search_emails(
         caller.account_id, query, inbox_pk, limit + 1, older_than, int(after)
     )
-    next_cursor = None
-    if len(found) > limit:
-        found = found[:limit]
-        next_cursor = paging.encode(SEARCHES, found[-1].event_id)
+    found, next_cursor = paging.page_of(found, limit, SEARCHES, lambda e: (e.event_id,))
     meta = SearchMeta(rate_limit=caller.rate_limit, next_cursor=next_cursor)
     return ok(caller, [hit_model(e) for e in found], meta)
 
