@@ -143,8 +143,12 @@ class ParserPool:
         with self._cond:
             if self._closed:
                 raise ParseUnavailable("the parser pool is closed")
-            (self._large if job.large else self._small).append(job)
-            self._cond.notify_all()  # only some workers take large jobs: wake them all
+            if job.large:
+                self._large.append(job)
+                self._cond.notify_all()  # only some workers take large jobs: wake them all
+            else:
+                self._small.append(job)
+                self._cond.notify()  # every worker takes small jobs: one wakes
         return job.future
 
     def _next_job(self, takes_large: bool) -> _Job | None:

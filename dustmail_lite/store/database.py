@@ -18,8 +18,9 @@ from typing import Any
 
 import aiosqlite
 
-from .engine import Engine
+from .engine import Engine, T, TransactionBody
 from .errors import Conflict, StoreError
+from .inthread import run_transaction
 from .rows import now_ms
 from .schema import MIGRATIONS, split_sql
 
@@ -139,6 +140,17 @@ class Database(Engine):
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(str(exc)) from exc
                 raise
+
+    async def _run_transaction(self, body: TransactionBody[T]) -> T:
+        """`body` as one write transaction, run whole on the writer's thread (see `inthread`)."""
+        assert self._writer is not None, "store is not open"
+        async with self._write_lock:
+            try:
+                return await run_transaction(self._writer, body)
+            except sqlite3.IntegrityError as exc:
+                raise Conflict(str(exc)) from exc
+            except sqlite3.Error as exc:
+                raise StoreError(str(exc)) from exc
 
     async def vacuum_free_pages(self, pages: int = 2000) -> bool:
         """Give up to `pages` freed pages back to the file system; whether any were left."""

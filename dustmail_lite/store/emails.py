@@ -59,7 +59,8 @@ class EmailQueries(QuotaQueries):
             for inbox in d.inboxes
             if inbox.email_count + arriving[inbox.pk] > self.max_emails_per_inbox
         }
-        async with self._transaction() as conn:
+
+        async def write(conn: Connection) -> dict[str, Placement]:
             await self._lock_inboxes(conn, arriving)
             # Numbering locks the accounts' rows (PostgreSQL): the quotas are then read after
             # any other node's delivery to these accounts has committed.
@@ -90,7 +91,9 @@ class EmailQueries(QuotaQueries):
                 )
             placed = await self._placements(conn, [row[0] for row in rows])
             await self._announce(conn, [email_id for ids in ids_per_delivery for email_id in ids])
-        self._placed.update(placed)
+            return placed
+
+        self._placed.update(await self._run_transaction(write))
         return ids_per_delivery
 
     async def stored_emails(self, email_ids: list[str]) -> list[StoredEmail]:
