@@ -73,6 +73,7 @@ class Server:
         m = self.metrics
         self.store.observe_commit = m.commit_seconds.observe
         self.store.observe_purge = self._purged
+        self.store.on_webhooks_queued = self.webhooks.wake
         self.pending_webhooks = 0  # refreshed by the purge task's interval (a count query)
         m.add_gauges(
             [
@@ -127,9 +128,8 @@ class Server:
         (self.metrics.webhook_deliveries if attempt.delivered else self.metrics.webhook_failures).inc()
 
     def _committed(self, stored: list[StoredEmail]) -> None:
-        """After each group commit: wake waiters and streams, and the webhook outbox."""
+        """After each group commit: wake waiters and streams."""
         self.events.publish_stored(stored)
-        self.webhooks.wake()
 
     async def start(self) -> None:
         check_open_mail_drop(self.config)

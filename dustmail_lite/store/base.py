@@ -72,6 +72,10 @@ class Store(
         self.webhook_payload = webhook_payload
         self.observe_commit: Callable[[float], None] | None = None  # seconds a delivery waited
         self.observe_purge: Callable[[PurgeStats], None] | None = None
+        # Called after a commit that queued webhook deliveries (on PostgreSQL also after
+        # another node's emails were announced: they may have): the sender has work.
+        self.on_webhooks_queued: Callable[[], None] | None = None
+        self._webhooks_queued = False
         self._deliveries: DeliveryQueue | None = None
         self._placed: dict[str, Placement] = {}
 
@@ -167,6 +171,10 @@ class Store(
                 )
         if self.on_committed is not None:
             self.on_committed(stored)
+        if self._webhooks_queued:
+            self._webhooks_queued = False
+            if self.on_webhooks_queued is not None:
+                self.on_webhooks_queued()
 
 
 def is_postgres_url(target: str) -> bool:

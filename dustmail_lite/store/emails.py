@@ -93,7 +93,18 @@ class EmailQueries(QuotaQueries):
             await self._announce(conn, [email_id for ids in ids_per_delivery for email_id in ids])
             return placed
 
-        self._placed.update(await self._run_transaction(write))
+        if len(batch) == 1:
+            # A lone delivery (a quiet server: the sender waits on this): one hand-over
+            # where the engine allows it.
+            placed = await self._run_transaction(write)
+        else:
+            # A batch (a busy server): statement by statement on the loop. On SQLite the
+            # Python part then does not contend with the loop for the GIL, and the longer
+            # transaction gathers larger batches (measured: fewer commits, less CPU per
+            # message at 10 sessions than with every batch on the writer's thread).
+            async with self._transaction() as conn:
+                placed = await write(conn)
+        self._placed.update(placed)
         return ids_per_delivery
 
     async def stored_emails(self, email_ids: list[str]) -> list[StoredEmail]:

@@ -334,3 +334,5 @@ class PostgresStore(Store, PostgresDatabase):
             stored = await self.stored_emails(ids)
             if stored:
                 self.on_committed(stored)
+        if self.on_webhooks_queued is not None:
+            self.on_webhooks_queued()

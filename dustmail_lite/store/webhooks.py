@@ -38,6 +38,7 @@ def default_payload(inbox: Inbox, email: NewEmail, email_id: str, event_id: int,
 
 class WebhookQueries(Engine):
     webhook_payload: PayloadBuilder | None
+    _webhooks_queued: bool  # set when a delivery's transaction queued deliveries
 
     async def create_webhook(self, account_id: int, url: str, inbox: Inbox | None) -> tuple[Webhook, str]:
         """A new endpoint and its signing secret (Standard Webhooks form: whsec_ + base64)."""
@@ -142,6 +143,7 @@ class WebhookQueries(Engine):
             " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        self._webhooks_queued = bool(rows) or self._webhooks_queued  # read after the commit
 
     async def due_deliveries(self, limit: int = 64) -> list[tuple[WebhookDelivery, str, str, str]]:
         """The oldest pending delivery of each enabled endpoint, when it is due: per endpoint
