@@ -52,6 +52,8 @@ SMALL_MESSAGE = 64 * 1024
 LARGE_WORKER_NICE = 10
 # A worker whose resident memory grew past this after a parse retires and is replaced.
 WORKER_RSS_LIMIT = 96 * 1024 * 1024
+RSS_CHECK_FROM = 256 * 1024  # bytes of message
+RSS_CHECK_EVERY = 32
 
 _REQUEST = struct.Struct("!IQ")  # metadata length, raw length
 _RESPONSE = struct.Struct("!QQQ")  # metadata length, text length, html length
@@ -326,9 +328,7 @@ def _send_request(proc: subprocess.Popen[bytes], job: _Job) -> None:
             "limits": [job.limits.max_parts, job.limits.max_depth, job.limits.max_header_size],
         }
     )
-    fd = proc.stdin.fileno()
-    _write_all(fd, _REQUEST.pack(len(meta), len(job.raw)) + meta)
-    _write_all(fd, job.raw)
+    _write_all(proc.stdin.fileno(), b"".join((_REQUEST.pack(len(meta), len(job.raw)), meta, job.raw)))
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -413,6 +413,7 @@ def worker_main() -> None:
     os.nice(int(os.environ.get("DUSTMAIL_WORKER_NICE") or 0))
     stdin, stdout = sys.stdin.buffer.fileno(), sys.stdout.buffer.fileno()
     _write_all(stdout, _READY)
+    parses = 0
     while True:
         head = _read_or_eof(stdin, _REQUEST.size)
         if head is None:
@@ -423,12 +424,15 @@ def worker_main() -> None:
         if raw is None:
             return
         answer, text_bytes, html_bytes = _parse_for_parent(raw, meta)
-        if _resident_bytes() > WORKER_RSS_LIMIT:
+        # A small message cannot grow the worker much: its memory is read after each big one
+        # and every RSS_CHECK_EVERY parses (reading it costs a tenth of a small parse).
+        parses += 1
+        look = raw_len > RSS_CHECK_FROM or not parses % RSS_CHECK_EVERY
+        if look and _resident_bytes() > WORKER_RSS_LIMIT:
             answer["retire"] = True
         body = orjson.dumps(answer)
-        _write_all(stdout, _RESPONSE.pack(len(body), len(text_bytes), len(html_bytes)) + body)
-        _write_all(stdout, text_bytes)
-        _write_all(stdout, html_bytes)
+        head = _RESPONSE.pack(len(body), len(text_bytes), len(html_bytes))
+        _write_all(stdout, b"".join((head, body, text_bytes, html_bytes)))  # one wake-up of the reader
         if answer.get("retire"):
             return
 

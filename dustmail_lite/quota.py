@@ -44,11 +44,14 @@ class Quotas:
         settings = self.plans.get(plan)
         return settings.max_inbox_storage, settings.max_storage
 
-    async def rcpt_refusal(self, inbox: Inbox) -> str | None:
-        """The 452 for a recipient whose inbox, account or disk is full, or None."""
+    async def rcpt_refusal(self, inbox: Inbox, usage: tuple[int, int, str] | None = None) -> str | None:
+        """The 452 for a recipient whose inbox, account or disk is full, or None. `usage`:
+        (inbox bytes, account bytes, plan) if already read with the inbox."""
         if self.disk_low():
             return DISK_LOW
-        inbox_bytes, account_bytes, plan = await self.store.storage_usage(inbox.pk, inbox.account_id)
+        if usage is None:
+            usage = await self.store.storage_usage(inbox.pk, inbox.account_id)
+        inbox_bytes, account_bytes, plan = usage
         inbox_limit, account_limit = self.limits(plan)
         if (inbox_limit and inbox_bytes >= inbox_limit) or (account_limit and account_bytes >= account_limit):
             return MAILBOX_FULL

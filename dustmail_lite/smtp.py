@@ -457,7 +457,7 @@ class IngestHandler(HandlerBase):
             for name, name_tag in [(local, None)] + ([(base, tag)] if tag is not None else []):
                 found = await self.store.receiving_inbox(f"{name}@{domain}")
                 if found is not None and self.domains.receives_at(found):
-                    refusal = await self._quota_refusal(found.inbox)
+                    refusal = await self.quotas.rcpt_refusal(found.inbox, found.usage)
                     return refusal or self._accept(envelope, address, found.inbox, name_tag)
             configured = self.domains.is_configured(domain)
             custom = None if configured else await self.store.get_domain(domain)

@@ -121,7 +121,9 @@ class InboxQueries(Engine):
         """The active inbox at `address` with the custom domain it is on (if claimed), or None."""
         row = await self._one(
             "SELECT i.pk, i.id, i.account_id, i.address, i.domain, i.created_at, i.expires_at,"
-            " i.email_count, d.status AS domain_status, d.account_id AS domain_owner FROM inboxes i"
+            " i.email_count, d.status AS domain_status, d.account_id AS domain_owner,"
+            " i.stored_bytes AS inbox_bytes, a.stored_bytes AS account_bytes, a.plan FROM inboxes i"
+            " JOIN accounts a ON a.id = i.account_id"
             " LEFT JOIN custom_domains d ON d.name = i.domain AND d.status != 'pending'"
             " WHERE i.address = ? AND i.deleted_at IS NULL AND i.expires_at > ?",
             (address, now or self.now()),
@@ -130,5 +132,8 @@ class InboxQueries(Engine):
             return None
         status = row["domain_status"]
         return ReceivingInbox(
-            Inbox.from_row(row), DomainStatus(status) if status is not None else None, row["domain_owner"]
+            Inbox.from_row(row),
+            DomainStatus(status) if status is not None else None,
+            row["domain_owner"],
+            (row["inbox_bytes"] or 0, row["account_bytes"], row["plan"]),
         )

@@ -105,6 +105,8 @@ class ReceivingInbox:
     inbox: Inbox
     domain_status: DomainStatus | None  # None: not (or no longer) a claimed custom domain
     domain_owner: int | None
+    # Read with it, for the quota check at RCPT: (inbox bytes, account bytes, account plan).
+    usage: tuple[int, int, str] | None = None
 
     @property
     def on_foreign_domain(self) -> bool:
