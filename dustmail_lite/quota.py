@@ -57,11 +57,16 @@ class Quotas:
             return MAILBOX_FULL
         return None
 
-    async def for_delivery(self, inboxes: list[Inbox]) -> dict[int, tuple[int, int]]:
-        """inbox pk -> its limits, for `Store.deliver` to enforce in its transaction."""
+    async def for_delivery(
+        self, inboxes: list[Inbox], plans: dict[int, str] | None = None
+    ) -> dict[int, tuple[int, int]]:
+        """inbox pk -> its limits, for `Store.deliver` to enforce in its transaction.
+        `plans`: inbox pk -> its account's plan where known (read at RCPT)."""
         out = {}
         for inbox in inboxes:
-            _, _, plan = await self.store.storage_usage(inbox.pk, inbox.account_id)
+            plan = (plans or {}).get(inbox.pk)
+            if plan is None:
+                _, _, plan = await self.store.storage_usage(inbox.pk, inbox.account_id)
             out[inbox.pk] = self.limits(plan)
         return out
 

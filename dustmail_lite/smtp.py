@@ -458,6 +458,8 @@ class IngestHandler(HandlerBase):
                 found = await self.store.receiving_inbox(f"{name}@{domain}")
                 if found is not None and self.domains.receives_at(found):
                     refusal = await self.quotas.rcpt_refusal(found.inbox, found.usage)
+                    if refusal is None and found.usage is not None:
+                        envelope.__dict__.setdefault("plans", {})[found.inbox.pk] = found.usage[2]
                     return refusal or self._accept(envelope, address, found.inbox, name_tag)
             configured = self.domains.is_configured(domain)
             custom = None if configured else await self.store.get_domain(domain)
@@ -523,7 +525,7 @@ class IngestHandler(HandlerBase):
         try:
             if self.quotas.disk_low(len(email.raw) * len(inboxes)):
                 return DISK_LOW
-            quotas = await self.quotas.for_delivery(inboxes)
+            quotas = await self.quotas.for_delivery(inboxes, envelope.__dict__.get("plans"))
             ids = await self._deliver(inboxes, envelope.__dict__.get("tags", {}), email, quotas)
             envelope.__dict__["stored_ids"] = ids
         except QuotaExceeded as exc:
