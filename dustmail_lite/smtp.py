@@ -340,9 +340,9 @@ def _peer_ip(session: Session) -> str:
 _method_names: dict[type, list[str]] = {}
 
 
-def _protocol_method_names(cls: type) -> list[str]:
+def _protocol_method_names(cls: type, prefixes: tuple[str, ...] = ("smtp_", "auth_")) -> list[str]:
     if cls not in _method_names:
-        _method_names[cls] = [name for name in dir(cls) if name.startswith(("smtp_", "auth_"))]
+        _method_names[cls] = [name for name in dir(cls) if name.startswith(prefixes)]
     return _method_names[cls]
 
 
@@ -355,6 +355,11 @@ class HandlerBase:
         self.limits = limits
         self.guard = SmtpGuard(smtp)
         self.parser = ParserPool.shared(smtp.parse_workers)
+
+    def __dir__(self) -> list[str]:
+        # aiosmtpd's SMTP.__init__ also looks through the handler on every connection
+        # (inspect.getmembers for auth_*, dir() for handle_*): only those names matter to it.
+        return _protocol_method_names(type(self), ("handle_", "auth_"))
 
     async def handle_EHLO(
         self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
