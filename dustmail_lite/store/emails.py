@@ -147,13 +147,13 @@ class EmailQueries(QuotaQueries):
         placed: dict[str, Placement] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            async with conn.execute(
+            rows = await conn.execute_fetchall(
                 "SELECT e.id, e.seq, i.email_count FROM emails e JOIN inboxes i ON i.pk = e.inbox_pk"
                 f" WHERE e.id IN ({', '.join('?' * len(chunk))})",
                 chunk,
-            ) as cursor:
-                async for row in cursor:
-                    placed[row[0]] = Placement(row[1], row[2])
+            )
+            for row in rows:
+                placed[row[0]] = Placement(row[1], row[2])
         return placed
 
     @staticmethod
@@ -214,12 +214,11 @@ class EmailQueries(QuotaQueries):
         taken in id order, so two batches never wait on each other crosswise."""
         next_id: dict[int, int] = {}
         for account_id, count in sorted(per_account.items()):
-            async with conn.execute(
+            rows_back = await conn.execute_fetchall(  # one round trip (a cursor would take three)
                 "UPDATE accounts SET last_event_id = last_event_id + ? WHERE id = ? RETURNING last_event_id",
                 (count, account_id),
-            ) as cursor:
-                row = await cursor.fetchone()
-            assert row is not None, f"no account {account_id}"
+            )
+            [row] = rows_back
             next_id[account_id] = int(row[0]) - count + 1
         position = 0
         for delivery in batch:

@@ -106,9 +106,8 @@ class Engine:
 
     @staticmethod
     async def _fetchval(conn: Connection, sql: str, params: Iterable[Any] = ()) -> Any:
-        async with conn.execute(sql, tuple(params)) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
+        rows = list(await conn.execute_fetchall(sql, tuple(params)))  # one round trip (a cursor: three)
+        return rows[0][0] if rows else None
 
     def _transaction(self) -> AbstractAsyncContextManager[Connection]:
         """One write transaction; the connection it yields takes `?` placeholders."""
