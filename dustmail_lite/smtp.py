@@ -103,6 +103,7 @@ class DustmailSMTP(SMTP):
             hostname=smtp.hostname,
             ident="ESMTP",
             timeout=smtp.idle_timeout,
+            loop=_running_loop(),  # else aiosmtpd looks for one under a warnings filter, per session
         )
         self.connections = connections
         self.guard: SmtpGuard = handler.guard
@@ -110,7 +111,7 @@ class DustmailSMTP(SMTP):
         self.max_session_time = smtp.max_session_time
         self.session_deadline: float | None = None
         self.commands = 0
-        self._smtp_methods = {name: self._budgeted(method) for name, method in self._smtp_methods.items()}
+        self._smtp_methods = _BudgetedCommands(self._smtp_methods, self._budgeted)
         self.max_errors = smtp.max_errors
         self.transaction_timeout = smtp.transaction_timeout
         self.transaction_deadline: float | None = None
@@ -338,6 +339,27 @@ def _peer_ip(session: Session) -> str:
 
 
 _method_names: dict[type, list[str]] = {}
+
+
+class _BudgetedCommands(dict[str, Any]):
+    """A session's table of command methods, as aiosmtpd reads it (`get` for each command):
+    a method comes out counted against the session's command budget. Wrapped on the way out,
+    not all up front: a session uses five or six of the table's commands."""
+
+    def __init__(self, methods: dict[str, Any], budgeted: Callable[[Any], Any]) -> None:
+        super().__init__(methods)
+        self._budgeted = budgeted
+
+    def get(self, command: str, default: Any = None) -> Any:
+        method = super().get(command)
+        return default if method is None else self._budgeted(method)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:  # a session built outside the loop (tests): aiosmtpd finds one
+        return None
 
 
 def _protocol_method_names(cls: type, prefixes: tuple[str, ...] = ("smtp_", "auth_")) -> list[str]:
