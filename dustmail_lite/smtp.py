@@ -387,10 +387,11 @@ class HandlerBase:
         self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses: list[str]
     ) -> list[str]:
         """Advertise PIPELINING (aiosmtpd handles it, but does not say so); no AUTH: an MX
-        has no users to log in, and aiosmtpd would offer it once TLS is up."""
+        has no users to log in, and aiosmtpd would offer it once TLS is up. The lines go
+        out as one reply (aiosmtpd would write, and the kernel send, each line alone)."""
         session.host_name = hostname
         kept = [r for r in responses if not r.startswith("250-AUTH")]
-        return [*kept[:1], "250-PIPELINING", *kept[1:]]
+        return ["\r\n".join([*kept[:1], "250-PIPELINING", *kept[1:]])]
 
     async def prepare(self, session: Session, envelope: Envelope) -> NewEmail | str:
         """The message with its trace header, parsed off the loop; or the refusal to send."""
