@@ -16,7 +16,7 @@ from .config import PlanConfig
 from .plans import DomainStatus
 from .store import Conflict, CustomDomain, ReceivingInbox, Store, now_ms
 
-_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_LABEL_RE = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 
 
 class DomainError(ValueError):
@@ -30,14 +30,17 @@ def normalise_domain(name: str) -> str:
     text = name.strip().rstrip(".")
     if not text:
         raise DomainError("empty domain name")
-    try:
-        ascii_name = text.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        raise DomainError(f"{name!r} is not a valid domain name") from None
+    if text.isascii():  # the IDNA codec would only check the label lengths, as _LABEL_RE does
+        ascii_name = text.lower()
+    else:
+        try:
+            ascii_name = text.encode("idna").decode("ascii").lower()
+        except UnicodeError:
+            raise DomainError(f"{name!r} is not a valid domain name") from None
     labels = ascii_name.split(".")
     if len(ascii_name) > 253 or len(labels) < 2:
         raise DomainError(f"{name!r} is not a valid domain name")
-    if not all(_LABEL_RE.match(label) for label in labels):
+    if not all(_LABEL_RE.fullmatch(label) for label in labels):
         raise DomainError(f"{name!r} is not a valid domain name")
     return ascii_name
 

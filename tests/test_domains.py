@@ -161,7 +161,9 @@ def test_claims_cannot_be_taken_over_whatever_the_spelling(h):
 def test_idn_names_are_normalised():
     assert normalise_domain("Bücher.Example.") == "xn--bcher-kva.example"
     assert normalise_domain("xn--bcher-kva.example") == "xn--bcher-kva.example"
-    for bad in ("", ".", "no_underscores.example", "single", "-lead.example", "a" * 64 + ".example"):
+    bad_names = ("", ".", "no_underscores.example", "single", "-lead.example", "a" * 64 + ".example",
+                 "line\n.example", "example.com\n.evil", "tab\t.example")  # `$` once let a newline by
+    for bad in bad_names:
         with pytest.raises(ValueError):
             normalise_domain(bad)
 
@@ -180,6 +182,8 @@ def test_the_api_for_premium_keys(h):
     assert added["domain"] == "brand.example" and added["status"] == "pending"
     assert [rec["type"] for rec in added["records"]] == ["TXT", "MX"]
     assert h.http.post("/api/v1/domains", json={"domain": "nope"}, headers=h.auth(key)).status_code == 422
+    r = h.http.post("/api/v1/domains", json={"domain": "brand.example\n.evil"}, headers=h.auth(key))
+    assert r.status_code == 422 and r.json()["success"] is False
     assert h.http.post("/api/v1/domains", json={}, headers=h.auth(key)).status_code == 422
     r = h.http.post("/api/v1/domains", json={"domain": "shared.test"}, headers=h.auth(key))
     assert r.status_code == 409 and r.json()["error"]["code"] == "domain_taken"
