@@ -584,6 +584,8 @@ class IngestHandler(HandlerBase):
             )
             for tag, group in groups.items()
         ]
+        if len(deliveries) == 1:
+            return await deliveries[0]
         results = await asyncio.gather(*deliveries)
         return [email_id for ids in results for email_id in ids]
 
