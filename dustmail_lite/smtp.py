@@ -277,7 +277,12 @@ class DustmailSMTP(SMTP):
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
         try:
-            result = await read_data(self._reader, self.data_size_limit)
+            result = await read_data(
+                self._reader,
+                self.data_size_limit,
+                keepalive=self._reset_timeout,  # well within the idle time, while bytes come
+                keepalive_every=min(1.0, self._timeout_duration / 4),
+            )
         except asyncio.CancelledError:
             self._writer.close()
             raise
@@ -296,6 +301,7 @@ class DustmailSMTP(SMTP):
     def _set_post_data_state(self) -> None:
         self.transaction_deadline = None
         super()._set_post_data_state()  # type: ignore[no-untyped-call]
+        self._reset_timeout()  # the client's silence is counted from the reply to DATA
 
     def _reset_timeout(self, duration: float | None = None) -> None:
         duration = duration or self._timeout_duration

@@ -16,6 +16,7 @@ import asyncio
 import email.utils
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,12 +39,21 @@ class DataResult:
     content: bytes
 
 
-async def read_data(reader: asyncio.StreamReader, size_limit: int | None) -> DataResult:
+async def read_data(
+    reader: asyncio.StreamReader,
+    size_limit: int | None,
+    keepalive: Callable[[], None] | None = None,
+    keepalive_every: float = 1.0,
+) -> DataResult:
     """Read a DATA body up to `CRLF . CRLF`, normalised to CRLF and dot-unstuffed.
 
     A line longer than the reader's limit, or a body past `size_limit` bytes (after
     normalisation), is read to its end and dropped: the caller answers with the state.
+    `keepalive` is called about every `keepalive_every` seconds while bytes keep coming
+    (the idle timer is for silence, not for a long upload).
     """
+    clock = asyncio.get_running_loop().time
+    next_keepalive = clock() + keepalive_every
     out = bytearray()
     state = DataState.OK
     after_crlf = True  # the DATA command line itself ended with CRLF
@@ -61,6 +71,9 @@ async def read_data(reader: asyncio.StreamReader, size_limit: int | None) -> Dat
             tail = drained[-1:] or tail
             mid_line, after_crlf = True, False
             continue
+        if keepalive is not None and clock() >= next_keepalive:
+            keepalive()
+            next_keepalive = clock() + keepalive_every
         if not mid_line and after_crlf and chunk == b".\r\n":
             break
         if mid_line:  # the rest of a dropped line: its CR may have gone with the drained part

@@ -251,6 +251,33 @@ def test_idle_client_is_disconnected(make_harness):
         session.close()
 
 
+def test_a_slow_upload_is_not_cut_by_the_idle_timeout_and_silence_counts_from_the_reply(make_harness):
+    """The idle timer is for silence: a DATA body that keeps coming for longer than it is
+    stored (the transaction deadline caps it), and after the 250 the client has the whole
+    idle time again."""
+    h = make_harness(smtp={"idle_timeout": "1s", "transaction_timeout": "30s"})
+    key = h.key()
+    inbox = h.create_inbox(key)
+    session = RawSession(h.smtp_port)
+    try:
+        for line in (b"EHLO slow.example", b"MAIL FROM:<a@example.com>", f"RCPT TO:<{inbox['email']}>".encode()):
+            assert session.command(line).startswith(b"250"), line
+        assert session.command(b"DATA").startswith(b"354")
+        session.send(b"Subject: slow upload\r\n\r\n")
+        for _ in range(10):  # 2.5 s of upload against a 1 s idle timeout
+            time.sleep(0.25)
+            session.send(b"another line of the body\r\n")
+        assert session.command(b".").startswith(b"250 2.0.0")
+        time.sleep(0.7)  # most of the idle time, counted from the 250 (not from DATA)
+        assert session.command(b"NOOP").startswith(b"250")
+        session.sock.settimeout(5)
+        assert session.line().startswith(b"421 4.4.2")  # silence still ends the session
+    finally:
+        session.close()
+    emails = h.http.get(f"/api/v1/inbox/{inbox['id']}", headers=h.auth(key)).json()["data"]["emails"]
+    assert [e["subject"] for e in emails] == ["slow upload"]
+
+
 # --- hostile content -----------------------------------------------------------
 
 
