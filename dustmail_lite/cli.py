@@ -303,11 +303,11 @@ def _uvicorn_options(config: Config) -> dict[str, Any]:
     except ImportError:
         pass
     try:
-        import httptools  # noqa: F401
+        from .http_protocol import BoundedHttpToolsProtocol  # needs httptools
 
-        options["http"] = "httptools"
+        options["http"] = BoundedHttpToolsProtocol
     except ImportError:
-        pass
+        pass  # uvicorn's h11 parser, which caps a request's head itself
     return options
 
 

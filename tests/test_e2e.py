@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import signal
 import smtplib
 import sqlite3
@@ -135,3 +136,38 @@ def test_serve_says_plainly_when_a_port_is_taken(tmp_path):
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port} for SMTP" in result.stderr and "[smtp] port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _http_exchange(port: int, request: bytes) -> bytes:
+    """Send `request` (sendall), then read until the server closes or 2 s of silence."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        try:
+            sock.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused mid-upload: the answer was written before the close
+        sock.settimeout(2)
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except (TimeoutError, ConnectionResetError):
+            pass
+        return answer
+
+
+def test_a_request_head_over_64_kb_gets_a_json_431_and_a_large_one_under_it_is_served(serve):
+    """httptools keeps any header in memory until it ends: serve caps the request head."""
+    huge = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (1 << 20) + b"\r\n\r\n"
+    answer = _http_exchange(serve.http_port, huge)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert json.loads(body) == {
+        "success": False,
+        "error": {"code": "request_head_too_large", "message": "The request line and headers are over 64 KB."},
+    }
+    # 60 KB of cookies pass, and the connection serves a second request after the first.
+    cookie = b"Cookie: c=" + b"b" * (60 * 1024) + b"\r\n"
+    one = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n" + cookie + b"\r\n"
+    two = b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n" + cookie + b"Connection: close\r\n\r\n"
+    answer = _http_exchange(serve.http_port, one + two)
+    assert answer.count(b"HTTP/1.1 200") == 2, answer[:300]

@@ -33,6 +33,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "domain_taken": (409, "A shared domain, or claimed by another account"),
     "body_too_large": (413, "Request body too large"),
     "header_too_large": (413, "The message's header block is over the SMTP limit"),
+    "request_head_too_large": (431, "The request line and headers are over 64 KB"),
     "unsupported_media_type": (415, "The body's Content-Type is not the one this endpoint reads"),
     "invalid_field": (422, "Unknown field in the body"),
     "invalid_username": (422, "The username breaks the rules"),
