@@ -278,6 +278,22 @@ def test_a_slow_upload_is_not_cut_by_the_idle_timeout_and_silence_counts_from_th
     assert [e["subject"] for e in emails] == ["slow upload"]
 
 
+def test_help_lists_the_commands_served_and_explains_each(make_harness):
+    h = make_harness()
+    session = RawSession(h.smtp_port)
+    try:
+        assert session.command(b"EHLO x").startswith(b"250")
+        listed = session.command(b"HELP")
+        assert listed.startswith(b"250 Supported commands:"), listed
+        commands = listed.split(b":", 1)[1].split()
+        assert {b"EHLO", b"MAIL", b"RCPT", b"DATA", b"QUIT"} <= set(commands) and b"AUTH" not in commands
+        assert session.command(b"HELP MAIL").startswith(b"250 Syntax: MAIL FROM: <address>")
+        assert session.command(b"HELP RCPT").startswith(b"250 Syntax: RCPT TO: <address>")
+        assert session.command(b"HELP DATA").startswith(b"250 Syntax: DATA")
+    finally:
+        session.close()
+
+
 # --- hostile content -----------------------------------------------------------
 
 
