@@ -210,3 +210,15 @@ def test_readme_security_section_lists_every_abuse_limit_with_its_key():
         assert f"`{key}`" in security, f"README Security section does not list {key}"
         assert key.replace(".X.", ".free.") in keys, f"{key} is not a config key"
     assert "FORWARDED_ALLOW_IPS" in readme and "[http] trusted_proxies" in readme
+
+
+def test_readme_configuration_table_lists_every_key():
+    """A key missing from the README's Configuration table is a key an operator never finds."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("\n## Configuration\n", 1)[1].split("\nA few keys can also be set", 1)[0]
+    rows = {line.split("|")[1].strip(): line.split("|")[2] for line in table.splitlines() if line.startswith("| `[")}
+    for key in documented_keys():
+        section, _, name = key.rpartition(".")
+        row = "`[plans.free]`, `[plans.premium]`" if section.startswith("plans.") else f"`[{section}]`"
+        assert row in rows, f"README Configuration table has no row for [{section}]"
+        assert f"`{name}`" in rows[row], f"README Configuration table does not list {key}"
