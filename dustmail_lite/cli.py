@@ -122,6 +122,17 @@ def _time(ms: int | None) -> str | None:
     return timestamp(ms) if ms else None
 
 
+def account_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An account name as the operator types it (a click callback): printable, no whitespace
+    at either end. A newline in a name would print forged lines in listings and logs."""
+    if value is not None and (not value or value != value.strip() or not value.isprintable()):
+        raise click.BadParameter(
+            f"{value!r}: an account name may not be empty, start or end with whitespace,"
+            " or hold a control character"
+        )
+    return value
+
+
 class GracefulServer(uvicorn.Server):
     """uvicorn re-raises SIGTERM/SIGINT once it has shut down, so the process would die
     by the signal; after a completed graceful shutdown we exit 0, as systemd expects."""
@@ -350,7 +361,7 @@ def keys_group() -> None:
 
 
 @keys_group.command("create")
-@click.option("--owner", required=True, help="Account name; created if new.")
+@click.option("--owner", callback=account_name, required=True, help="Account name; created if new.")
 @click.option(
     "--plan",
     type=click.Choice(PLANS),
@@ -462,7 +473,7 @@ async def accounts_list(config: Config, store: Store, as_json: bool) -> None:
 
 
 @accounts.command("set-plan")
-@click.argument("name")
+@click.argument("name", callback=account_name)
 @click.argument("plan", type=click.Choice(PLANS))
 @with_store
 async def accounts_set_plan(config: Config, store: Store, name: str, plan: str) -> None:
@@ -490,7 +501,7 @@ def _records_text(domain: Any, mx_host: str) -> str:
 
 @domains.command("add")
 @click.argument("domain")
-@click.option("--owner", required=True, help="Account that will own the domain.")
+@click.option("--owner", callback=account_name, required=True, help="Account that will own the domain.")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @with_store
 async def domains_add(config: Config, store: Store, domain: str, owner: str, as_json: bool) -> None:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .cli import _time, info, with_store
+from .cli import _time, account_name, info, with_store
 from .config import Config
 from .store import Store
 from .webhooks import TargetRefused, check_url, resolve_target
@@ -26,7 +26,7 @@ async def _account_id(store: Store, owner: str) -> int:
 
 @webhooks.command("create")
 @click.argument("url")
-@click.option("--owner", required=True, help="Account the webhook belongs to.")
+@click.option("--owner", callback=account_name, required=True, help="Account the webhook belongs to.")
 @click.option("--inbox", "inbox_id", default=None, help="Only this inbox's mail (default: every inbox).")
 @with_store
 async def webhooks_create(config: Config, store: Store, url: str, owner: str, inbox_id: str | None) -> None:
@@ -48,7 +48,7 @@ async def webhooks_create(config: Config, store: Store, url: str, owner: str, in
 
 
 @webhooks.command("list")
-@click.option("--owner", required=True, help="Account the webhook belongs to.")
+@click.option("--owner", callback=account_name, required=True, help="Account the webhook belongs to.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @with_store
 async def webhooks_list(config: Config, store: Store, owner: str, as_json: bool) -> None:
@@ -78,7 +78,7 @@ async def webhooks_list(config: Config, store: Store, owner: str, as_json: bool)
 
 @webhooks.command("deliveries")
 @click.argument("webhook_id")
-@click.option("--owner", required=True, help="Account the webhook belongs to.")
+@click.option("--owner", callback=account_name, required=True, help="Account the webhook belongs to.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @with_store
 async def webhooks_deliveries(
@@ -110,7 +110,7 @@ async def webhooks_deliveries(
 
 @webhooks.command("delete")
 @click.argument("webhook_id")
-@click.option("--owner", required=True, help="Account the webhook belongs to.")
+@click.option("--owner", callback=account_name, required=True, help="Account the webhook belongs to.")
 @with_store
 async def webhooks_delete(config: Config, store: Store, webhook_id: str, owner: str) -> None:
     """Delete WEBHOOK_ID; its pending deliveries are cancelled."""

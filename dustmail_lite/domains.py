@@ -42,7 +42,19 @@ def normalise_domain(name: str) -> str:
         raise DomainError(f"{name!r} is not a valid domain name")
     if not all(_LABEL_RE.fullmatch(label) for label in labels):
         raise DomainError(f"{name!r} is not a valid domain name")
+    if labels[-1].isdigit():  # 1.2.3.4: an IPv4 address, no top-level domain is all digits
+        raise DomainError(f"{name!r} is not a domain name (the last label is a number)")
+    if "xn--" in ascii_name and not all(_is_a_label(label) for label in labels if label.startswith("xn--")):
+        raise DomainError(f"{name!r} is not a valid domain name (bad punycode)")
     return ascii_name
+
+
+def _is_a_label(label: str) -> bool:
+    """Whether an `xn--` label is punycode that decodes to a name and encodes back to itself."""
+    try:
+        return label.encode("ascii").decode("idna").encode("idna").decode("ascii") == label
+    except UnicodeError:
+        return False
 
 
 # --- custom domains: proof of ownership ------------------------------------------

@@ -55,6 +55,9 @@ def check_url(url: str) -> tuple[str, str, int]:
     """(scheme, host, port) of a usable webhook URL, or TargetRefused."""
     if len(url) > MAX_URL_LENGTH:
         raise TargetRefused(f"the URL is longer than {MAX_URL_LENGTH} characters")
+    # urlsplit drops CR, LF and tab silently; a stored URL with them forges lines in listings.
+    if " " in url or not url.isprintable():
+        raise TargetRefused("the URL holds whitespace or a control character (percent-encode it)")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -67,11 +70,44 @@ def check_url(url: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
+# Ranges Python's `is_global` (3.11) gets wrong or does not know, refused whatever it says:
+# 192.0.0.0/24 (IETF protocol assignments), fec0::/10 (deprecated site-local), 3fff::/20
+# (documentation, RFC 9637), 5f00::/16 (SRv6 SIDs) and 64:ff9b:1::/48 (local-use NAT64, RFC 8215).
+_REFUSED_V4 = (ipaddress.IPv4Network("192.0.0.0/24"),)
+_REFUSED_V6 = tuple(
+    ipaddress.IPv6Network(net) for net in ("fec0::/10", "3fff::/20", "5f00::/16", "64:ff9b:1::/48")
+)
+# Prefixes whose last 32 bits are an IPv4 address: NAT64 well-known (RFC 6052), SIIT
+# ::ffff:0:a.b.c.d (RFC 2765) and IPv4-compatible ::a.b.c.d (RFC 4291, deprecated).
+_IPV4_IN_LOW_BITS = tuple(ipaddress.IPv6Network(net) for net in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96"))
+
+
+def _is_public_v4(ip: ipaddress.IPv4Address) -> bool:
+    return ip.is_global and not ip.is_multicast and not any(ip in net for net in _REFUSED_V4)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address `ip` carries: mapped, 6to4, Teredo (server and client), NAT64,
+    SIIT, IPv4-compatible. A packet to it may end up at that IPv4 address."""
+    found = [v4 for v4 in (ip.ipv4_mapped, ip.sixtofour) if v4 is not None]
+    if ip.teredo is not None:
+        found.extend(ip.teredo)
+    if any(ip in net for net in _IPV4_IN_LOW_BITS):
+        found.append(ipaddress.IPv4Address(ip.packed[12:]))
+    return found
+
+
 def is_public(address: str) -> bool:
+    """Whether a webhook may connect to `address`: a global unicast address, and for an IPv6
+    address every IPv4 address embedded in it global too."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _is_public_v4(ip)
+    if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is the IPv4 address itself
+        return _is_public_v4(ip.ipv4_mapped)
+    if not ip.is_global or ip.is_multicast or any(ip in net for net in _REFUSED_V6):
+        return False
+    return all(_is_public_v4(v4) for v4 in embedded_ipv4(ip))
 
 
 async def resolve_target(host: str, port: int, allow_private: bool) -> str:

@@ -199,3 +199,43 @@ def test_the_storage_variable_is_relative_to_the_current_folder_and_hints_name_t
     result = _invoke("keys", "list", expect=1)
     assert f"no database at {tmp_path / 'etc' / 'from-file.sqlite3'}" in result.stderr
     assert f"--config {config} init" in result.stderr
+
+
+BAD_ACCOUNT_NAMES = ("evil\nINFO fake line", "cr\rname", "tab\tname", " lead", "trail ", "", "bell\x07",
+                     "esc\x1b[2Jx", "del\x7fx", "nel\x85x", "line\u2028sep", "bidi\u202ex")
+
+
+def test_account_names_with_control_characters_or_outer_whitespace_are_refused(env):
+    env.key("ok")  # an account the other commands could name
+    for bad in BAD_ACCOUNT_NAMES:
+        for args in (("keys", "create", "--owner", bad), ("keys", "create", "--owner", bad, "--plan", "premium"),
+                     ("accounts", "set-plan", bad, "premium"), ("domains", "add", "brand.example", "--owner", bad),
+                     ("webhooks", "create", "https://1.1.1.1/x", "--owner", bad), ("webhooks", "list", "--owner", bad),
+                     ("webhooks", "deliveries", "wh_0", "--owner", bad), ("webhooks", "delete", "wh_0", "--owner", bad)):
+            result = env.cli(*args, expect=2)
+            assert "an account name may not be empty" in result.stderr, (args, result.stderr)
+            assert result.stdout == ""
+    accounts = json.loads(env.cli("accounts", "list", "--json").stdout)
+    assert [a["name"] for a in accounts] == ["ok"]
+    assert [k["account"] for k in json.loads(env.cli("keys", "list", "--json").stdout)] == ["ok"]
+    assert json.loads(env.cli("domains", "list", "--json").stdout) == []
+    # Inner spaces and non-ASCII letters stay allowed.
+    env.key("Acme Corp")
+    env.key("Zoë")
+    assert sorted(a["name"] for a in json.loads(env.cli("accounts", "list", "--json").stdout)) == ["Acme Corp", "Zoë", "ok"]
+
+
+def test_the_reported_newline_owner_is_refused_by_the_installed_command(env):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "dustmail_lite", "--config", str(env.config_path), "keys", "create", "--owner",
+         "evil\nINFO fake line"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2, result
+    assert result.stdout == ""
+    assert "Invalid value for '--owner'" in result.stderr and "'evil\\nINFO fake line'" in result.stderr
+    assert not any(line.startswith("INFO fake line") for line in result.stderr.splitlines())
+    assert json.loads(env.cli("accounts", "list", "--json").stdout) == []

@@ -162,10 +162,34 @@ def test_idn_names_are_normalised():
     assert normalise_domain("Bücher.Example.") == "xn--bcher-kva.example"
     assert normalise_domain("xn--bcher-kva.example") == "xn--bcher-kva.example"
     bad_names = ("", ".", "no_underscores.example", "single", "-lead.example", "a" * 64 + ".example",
-                 "line\n.example", "example.com\n.evil", "tab\t.example")  # `$` once let a newline by
+                 "line\n.example", "example.com\n.evil", "tab\t.example",  # `$` once let a newline by
+                 "1.2.3.4", "example.123", "10.0.0.1.", "xn--zz.example", "xn--bcher-kva9.example",
+                 "brand.xn--zz", "Bücher.xn--zz", "xn--.example", "xn--a.example")
     for bad in bad_names:
         with pytest.raises(ValueError):
             normalise_domain(bad)
+    # A number in other labels, `--` elsewhere and valid punycode TLDs stay fine.
+    for good in ("123.example", "1a.2b.example", "ab--cd.example", "brand.xn--p1ai", "xn--ls8h.example"):
+        assert normalise_domain(good) == good
+
+
+def test_ip_addresses_and_bad_punycode_are_not_domains_over_http_and_smtp(h):
+    key = h.key("fam", "premium")
+    for name in ("1.2.3.4", "xn--zz.example", "brand.example.123", "xn--bcher-kva9.example"):
+        r = h.http.post("/api/v1/domains", json={"domain": name}, headers=h.auth(key))
+        assert r.status_code == 422, (name, r.text)
+        assert r.json()["success"] is False and r.json()["error"]["code"] == "invalid_domain", name
+        r = h.http.post("/api/v1/inbox", json={"domain": name}, headers=h.auth(key))
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_domain", (name, r.text)
+    assert h.http.get("/api/v1/domains", headers=h.auth(key)).json()["data"] == []
+    result = h.env.cli("domains", "add", "xn--zz.example", "--owner", "fam", expect=1)
+    assert "bad punycode" in result.stderr
+    for address in ("someone@xn--zz.example", "someone@1.2.3.4"):
+        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+            h.send(address)
+        assert next(iter(refused.value.recipients.values()))[0] == 553
+    r = h.http.post("/api/v1/domains", json={"domain": "Bücher.Example"}, headers=h.auth(key))
+    assert r.status_code == 201 and r.json()["data"]["domain"] == "xn--bcher-kva.example"
 
 
 def test_the_api_for_premium_keys(h):

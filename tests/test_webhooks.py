@@ -195,3 +195,121 @@ def test_an_attempt_that_ends_after_its_endpoint_was_deleted_leaves_the_row_canc
             assert await store.count_pending_deliveries() == 0
 
     asyncio.run(run())
+
+
+# IPv6 forms that carry a loopback IPv4 address, and ranges Python 3.11's is_global misjudges.
+HIDDEN_PRIVATE_TARGETS = (
+    "http://[64:ff9b::7f00:1]/",  # NAT64 (well-known prefix) of 127.0.0.1
+    "http://[64:ff9b:1::7f00:1]/",  # local-use NAT64 prefix 64:ff9b:1::/48
+    "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+    "http://[2001:0:7f00:1:0:0:80ff:fffe]/",  # Teredo, server 127.0.0.1
+    "http://[::127.0.0.1]/",  # IPv4-compatible
+    "http://[::ffff:0:7f00:1]/",  # SIIT ::ffff:0:0:0/96
+    "http://[::ffff:10.0.0.1]/",  # IPv4-mapped
+    "http://[fec0::1]/",  # deprecated site-local
+    "http://192.0.0.8/",  # IETF protocol assignments
+)
+
+
+def test_ipv6_forms_of_private_ipv4_addresses_are_refused(make_harness):
+    h = make_harness()
+    key = h.key("free-user")  # a free key, as in the report
+    for url in HIDDEN_PRIVATE_TARGETS:
+        r = h.http.post("/api/v1/webhooks", json={"url": url}, headers=h.auth(key))
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["success"] is False and r.json()["error"]["code"] == "webhook_target_refused"
+        assert "loopback, private or link-local" in r.json()["error"]["message"], url
+    # The same forms of a public IPv4 address stay allowed (nothing is attempted before mail arrives).
+    for url in ("http://[64:ff9b::101:101]/", "http://[2002:101:101::]/", "http://[::ffff:1.1.1.1]/"):
+        r = h.http.post("/api/v1/webhooks", json={"url": url}, headers=h.auth(key))
+        assert r.status_code == 201, (url, r.text)
+    listed = h.http.get("/api/v1/webhooks", headers=h.auth(key)).json()["data"]
+    assert sorted(hook["url"] for hook in listed) == sorted(
+        ["http://[64:ff9b::101:101]/", "http://[2002:101:101::]/", "http://[::ffff:1.1.1.1]/"]
+    )
+
+
+def test_a_name_resolving_to_a_hidden_private_address_is_refused(make_harness, monkeypatch):
+    """The resolved addresses go through the same rule: the system resolver (getaddrinfo) is
+    the only faked part, as the webhook sender uses it and not the [dns] nameservers."""
+    import socket
+
+    real = socket.getaddrinfo
+    answers = {"nat64.hooks.test": "64:ff9b::7f00:1", "sixtofour.hooks.test": "2002:a00:1::1"}
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (answers[host], port or 0, 0, 0))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    h = make_harness()
+    key = h.key("free-user")
+    for host, address in answers.items():
+        r = h.http.post("/api/v1/webhooks", json={"url": f"https://{host}/hook"}, headers=h.auth(key))
+        assert r.status_code == 422 and r.json()["error"]["code"] == "webhook_target_refused", r.text
+        assert f"resolves to {address}" in r.json()["error"]["message"]
+    assert h.http.get("/api/v1/webhooks", headers=h.auth(key)).json()["data"] == []
+
+
+def test_an_attempt_to_a_hidden_private_address_is_refused_not_sent(make_env, make_live, receiver):
+    """Stored while private targets were allowed; after a restart without the key, the attempt
+    judges the NAT64 form of 127.0.0.1 as it judges 127.0.0.1."""
+    env = make_env(**FAST)
+    live = make_live(env)
+    key = live.key(plan="premium")  # the test polls the API: no hourly request budget
+    inbox = live.create_inbox(key)
+    port = receiver.url.split(":")[2].split("/")[0]
+    hook = create_webhook(live, key, f"http://[64:ff9b::7f00:1]:{port}/hook")
+    live.stop()
+    strict = make_env(storage={"path": env.config.storage.path, "url": env.config.storage.url},
+                      webhooks={"retry_initial": "0.2s", "retry_max_interval": "0.5s"})
+    live = make_live(strict)
+    live.send(inbox["email"], subject="not to a NAT64 loopback")
+
+    def last_error():
+        [d] = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(key)).json()["data"]
+        return d["attempts"] >= 1 and d["last_error"]
+
+    error = wait_until(last_error, timeout=15, interval=0.1)
+    assert "resolves to 64:ff9b::7f00:1" in error and "loopback, private or link-local" in error
+    assert receiver.attempts == []
+
+
+def test_urls_with_whitespace_or_control_characters_are_refused(make_env, make_harness):
+    env = make_env()
+    h = make_harness(env)
+    key = h.key("free-user")
+    bad = ("http://1.1.1.1/a\r\nX-Evil: 1", "http://1.1.1.1/a b", "http://1.1.1.1/a\tb", "http://1.1.1.1/a\n",
+           "http://1.1.1.1/\x00", "http://1.1.1.1/a\x1b[2J", "http://1.1.1.1/\x7f", "http://1.1.1.1/\x85",
+           "http://1.1.1.1/a\u2028b", "http://1.1.1.1/a\u00a0b", " http://1.1.1.1/", "http://1.1.1.1/\u202eevil")
+    for url in bad:
+        r = h.http.post("/api/v1/webhooks", json={"url": url}, headers=h.auth(key))
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["error"]["code"] == "invalid_webhook_url", url
+        assert "whitespace or a control character" in r.json()["error"]["message"]
+    assert h.http.get("/api/v1/webhooks", headers=h.auth(key)).json()["data"] == []
+    # Percent-encoded, the same characters are fine.
+    r = h.http.post("/api/v1/webhooks", json={"url": "http://1.1.1.1/a%20b%0D%0A"}, headers=h.auth(key))
+    assert r.status_code == 201, r.text
+    # The operator's CLI refuses them too, and its listing holds only the one URL, on one line.
+    result = env.cli("webhooks", "create", "http://1.1.1.1/a\r\nX-Evil: 1", "--owner", "free-user", expect=1)
+    assert "whitespace or a control character" in result.stderr
+    listing = env.cli("webhooks", "list", "--owner", "free-user").stdout.splitlines()
+    assert len(listing) == 2 and listing[1].endswith("  http://1.1.1.1/a%20b%0D%0A")
+
+
+def test_a_wrong_typed_inbox_id_is_an_invalid_field_not_a_bad_url(make_harness):
+    h = make_harness()
+    key = h.key("free-user")
+    for inbox_id in (123, ["x"], {"id": "x"}, True):
+        r = h.http.post("/api/v1/webhooks", json={"url": "http://1.1.1.1/x", "inbox_id": inbox_id},
+                        headers=h.auth(key))
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["code"] == "invalid_field"
+        assert "inbox_id" in r.json()["error"]["message"]
+    r = h.http.post("/api/v1/webhooks", json={"url": 5}, headers=h.auth(key))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_webhook_url"
+    r = h.http.post("/api/v1/webhooks", json={"url": "http://1.1.1.1/x", "inbox_id": None}, headers=h.auth(key))
+    assert r.status_code == 201, r.text
+    assert h.http.get("/api/v1/webhooks", headers=h.auth(key)).json()["data"][0]["url"] == "http://1.1.1.1/x"

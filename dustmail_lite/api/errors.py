@@ -35,7 +35,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     "header_too_large": (413, "The message's header block is over the SMTP limit"),
     "request_head_too_large": (431, "The request line and headers are over 64 KB"),
     "unsupported_media_type": (415, "The body's Content-Type is not the one this endpoint reads"),
-    "invalid_field": (422, "Unknown field in the body"),
+    "invalid_field": (422, "Unknown field in the body, or a field of the wrong type"),
     "invalid_username": (422, "The username breaks the rules"),
     "invalid_domain": (422, "Not a usable domain name"),
     "domain_unavailable": (422, "The domain is not available to this account"),

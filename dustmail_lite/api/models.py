@@ -60,6 +60,9 @@ class CreateWebhook(Model, kw_only=True, forbid_unknown_fields=True):
         "invalid_webhook_url",
         'Body must be {"url": "https://...", "inbox_id": optional}.',
     )
+    field_errors: ClassVar[dict[str, tuple[str, str]]] = {
+        "inbox_id": ("invalid_field", "inbox_id must be a string (an inbox id) or null."),
+    }
 
 
 # --- meta --------------------------------------------------------------------------
