@@ -105,13 +105,14 @@ def test_private_targets_are_refused_without_the_config_key(make_live, receiver)
     assert receiver.attempts == []
 
 
-def test_the_target_is_checked_again_on_every_attempt(make_env, make_live, receiver):
-    """Allowed when created; after a restart without the key, attempts are refused, not sent."""
+def attempt_after_restart_without_private_targets(make_env, make_live, url: str) -> str:
+    """A webhook to `url` created while private targets are allowed (FAST), a mail sent after
+    a restart without that setting: the error its first attempt records."""
     env = make_env(**FAST)
     live = make_live(env)
     key = live.key(plan="premium")  # the test polls the API: no hourly request budget
     inbox = live.create_inbox(key)
-    hook = create_webhook(live, key, receiver.url)
+    hook = create_webhook(live, key, url)
     live.stop()
     strict = make_env(storage={"path": env.config.storage.path, "url": env.config.storage.url},
                       webhooks={"retry_initial": "0.2s", "retry_max_interval": "0.5s"})
@@ -122,7 +123,12 @@ def test_the_target_is_checked_again_on_every_attempt(make_env, make_live, recei
         [d] = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(key)).json()["data"]
         return d["attempts"] >= 1 and d["last_error"]
 
-    error = wait_until(last_error, timeout=15, interval=0.1)
+    return wait_until(last_error, timeout=15, interval=0.1)
+
+
+def test_the_target_is_checked_again_on_every_attempt(make_env, make_live, receiver):
+    """Allowed when created; after a restart without the key, attempts are refused, not sent."""
+    error = attempt_after_restart_without_private_targets(make_env, make_live, receiver.url)
     assert "loopback, private or link-local" in error
     assert receiver.attempts == []
 
@@ -255,23 +261,8 @@ def test_a_name_resolving_to_a_hidden_private_address_is_refused(make_harness, m
 def test_an_attempt_to_a_hidden_private_address_is_refused_not_sent(make_env, make_live, receiver):
     """Stored while private targets were allowed; after a restart without the key, the attempt
     judges the NAT64 form of 127.0.0.1 as it judges 127.0.0.1."""
-    env = make_env(**FAST)
-    live = make_live(env)
-    key = live.key(plan="premium")  # the test polls the API: no hourly request budget
-    inbox = live.create_inbox(key)
     port = receiver.url.split(":")[2].split("/")[0]
-    hook = create_webhook(live, key, f"http://[64:ff9b::7f00:1]:{port}/hook")
-    live.stop()
-    strict = make_env(storage={"path": env.config.storage.path, "url": env.config.storage.url},
-                      webhooks={"retry_initial": "0.2s", "retry_max_interval": "0.5s"})
-    live = make_live(strict)
-    live.send(inbox["email"], subject="not to a NAT64 loopback")
-
-    def last_error():
-        [d] = live.http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", headers=live.auth(key)).json()["data"]
-        return d["attempts"] >= 1 and d["last_error"]
-
-    error = wait_until(last_error, timeout=15, interval=0.1)
+    error = attempt_after_restart_without_private_targets(make_env, make_live, f"http://[64:ff9b::7f00:1]:{port}/hook")
     assert "resolves to 64:ff9b::7f00:1" in error and "loopback, private or link-local" in error
     assert receiver.attempts == []
 
