@@ -16,7 +16,8 @@ from .config import PlanConfig
 from .plans import DomainStatus
 from .store import Conflict, CustomDomain, ReceivingInbox, Store, now_ms
 
-_LABEL_RE = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_NAME_RE = re.compile(rf"(?:{_LABEL}\.)+{_LABEL}")  # two labels or more, each checked in one pass
 
 
 class DomainError(ValueError):
@@ -30,18 +31,16 @@ def normalise_domain(name: str) -> str:
     text = name.strip().rstrip(".")
     if not text:
         raise DomainError("empty domain name")
-    if text.isascii():  # the IDNA codec would only check the label lengths, as _LABEL_RE does
+    if text.isascii():  # the IDNA codec would only check the label lengths, as _NAME_RE does
         ascii_name = text.lower()
     else:
         try:
             ascii_name = text.encode("idna").decode("ascii").lower()
         except UnicodeError:
             raise DomainError(f"{name!r} is not a valid domain name") from None
+    if len(ascii_name) > 253 or not _NAME_RE.fullmatch(ascii_name):
+        raise DomainError(f"{name!r} is not a valid domain name")
     labels = ascii_name.split(".")
-    if len(ascii_name) > 253 or len(labels) < 2:
-        raise DomainError(f"{name!r} is not a valid domain name")
-    if not all(_LABEL_RE.fullmatch(label) for label in labels):
-        raise DomainError(f"{name!r} is not a valid domain name")
     if labels[-1].isdigit():  # 1.2.3.4: an IPv4 address, no top-level domain is all digits
         raise DomainError(f"{name!r} is not a domain name (the last label is a number)")
     if "xn--" in ascii_name and not all(_is_a_label(label) for label in labels if label.startswith("xn--")):
