@@ -52,7 +52,7 @@ SMALL_MESSAGE = 64 * 1024
 LARGE_WORKER_NICE = 10
 # A worker whose resident memory grew past this after a parse retires and is replaced.
 WORKER_RSS_LIMIT = 96 * 1024 * 1024
-RSS_CHECK_FROM = 256 * 1024  # bytes of message
+RSS_CHECK_FROM = 32 * 1024  # bytes of message: a bigger one costs far more to parse than the read
 RSS_CHECK_EVERY = 32
 
 _REQUEST = struct.Struct("!IQ")  # metadata length, raw length
