@@ -209,6 +209,30 @@ def test_word_lists_found_from_word_starts_give_the_hits_of_the_plain_scan():
     assert fast > 4000  # the word-start scan was taken, not only the plain one
 
 
+def test_word_lists_on_ascii_text_give_the_hits_of_the_plain_scan():
+    # ASCII text is read with a mark class of its own (every ASCII character but [0-9A-Za-z]):
+    # words glued to each ASCII character, upper-case letters included.
+    lists = [_CUES, _VERIFY_WORDS, _UNSUBSCRIBE_WORDS, _PROMO, _NON_LOGIN, _DECOY_LABELS]
+    ascii_chars = [chr(code) for code in range(128)]
+    rng = random.Random(19)
+    fast = 0
+    for _ in range(8_000):
+        words = rng.choice(lists)
+        vocabulary = [w for w in [*words.exact, *(stem for stem, _ in words.stems)] if w.isascii()]
+        parts = []
+        for _ in range(rng.randint(1, 12)):
+            if rng.random() < 0.5:
+                word = rng.choice(vocabulary)
+                parts.append(word[: rng.randint(1, len(word))] if rng.random() < 0.3 else word)
+            else:
+                parts.append("".join(rng.choices(ascii_chars, k=rng.randint(1, 3))))
+        text = "".join(parts)
+        assert text.isascii()
+        assert list(words.finditer(text)) == _plain_word_hits(words, text), text
+        fast += words._word_starts is not None and words._word_starts.finditer(text, words.regex) is not None
+    assert fast > 4000  # the word-start scan was taken, not only the plain one
+
+
 def _tidy_block_by_block(raw: str, mark: str) -> str:
     for char in html_module._INVISIBLE:
         raw = raw.replace(char, "")
