@@ -25,11 +25,13 @@ BLOCK_TAGS = (
 CASE_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 
 
-def _caseless_trie(words: tuple[str, ...]) -> str:
+def _caseless_trie(words: tuple[str, ...], literal_depth: int = 2) -> str:
     """A pattern for any of the words (then a word boundary), as case-insensitive as
-    re.IGNORECASE but shaped as a trie of character classes: re then reads a "<" with a few
-    class checks instead of trying every word with case folding (a fifth less work on a 100 KB
-    mail)."""
+    re.IGNORECASE but shaped as a trie: re then reads a "<" with a few checks instead of trying
+    every word with case folding (a fifth less work on a 100 KB mail). The first `literal_depth`
+    characters are spelt as one branch per case ("p...|P..." rather than "[pP]..."): re skips a
+    branch that starts with a literal without a call, but calls its class test for one that
+    starts with a class (a tenth less for the block marks of the bench mails)."""
     trie: dict[str, Any] = {}
     for word in words:
         node = trie
@@ -37,17 +39,22 @@ def _caseless_trie(words: tuple[str, ...]) -> str:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def pattern(node: dict[str, Any]) -> str:
-        branches = [
-            (f"[{c}{c.upper()}{CASE_EXTRAS.get(c, '')}]" if c.isalpha() else re.escape(c)) + pattern(node[c])
-            for c in sorted(node)
-            if c
-        ]
+    def pattern(node: dict[str, Any], depth: int) -> str:
+        branches = []
+        for c in sorted(node):
+            if not c:
+                continue
+            rest = pattern(node[c], depth + 1)
+            cases = c + c.upper() + CASE_EXTRAS.get(c, "") if c.isalpha() else c
+            if depth < literal_depth:
+                branches += [re.escape(case) + rest for case in cases]
+            else:
+                branches.append((f"[{cases}]" if len(cases) > 1 else re.escape(c)) + rest)
         if "" in node:
             branches.append(r"\b")
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
-    return pattern(trie)
+    return pattern(trie, 0)
 
 
 _BLOCK_TAG_RE = re.compile("<(?=/?" + _caseless_trie(BLOCK_TAGS) + ")")
