@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from . import cues
+from .caseless import caseless, caseless_trie
 from .html import Anchor
 from .wordlists import WordList, lower_same_length
 
@@ -34,10 +35,14 @@ _TRACKING_HOST_LABELS = {
     "hubspotlinks", "clicktime", "r", "go", "t", "e",
 }
 # fmt: on
-_TRACKING_PATH_RE = re.compile(
-    r"^/(?:ls/click|wf/click|wf/open|c/|r/|t/|l/|e3t/|ss/c/|track/click|track|click|redirect|url|out|away)",
-    re.IGNORECASE,
+# fmt: off
+_TRACKING_PATHS = (
+    "ls/click", "wf/click", "wf/open", "c/", "r/", "t/", "l/", "e3t/", "ss/c/", "track/click", "track",
+    "click", "redirect", "url", "out", "away",
 )
+# fmt: on
+# The patterns below run once or more per link: case-insensitive by hand (see caseless.py).
+_TRACKING_PATH_RE = re.compile("/" + caseless_trie(_TRACKING_PATHS))  # matched at the path's start
 _TOKEN_SPLIT_RE = re.compile(r"[/=&#?._~+-]")
 _KIND_ORDER = {"verification": 0, "other": 1, "tracking": 2, "asset": 3, "unsubscribe": 4}
 
@@ -69,13 +74,16 @@ class LinkCandidate:
         }
 
 
-_ABSOLUTE_RE = re.compile(r"^https?://[^/\s]", re.IGNORECASE)
+_HTTP = caseless("http") + caseless("s") + "?"  # "https?" in any case
+_ABSOLUTE_RE = re.compile(_HTTP + r"://[^/\s]")  # matched at the start
+# A redirect parameter of the query with "&" put before it: "&" then starts each parameter, so
+# re looks for it with a string search instead of trying `(?:^|&)` at every character.
 _REDIRECT_PARAM_RE = re.compile(
-    r"(?:^|&)(?:" + "|".join(cues.REDIRECT_PARAMS) + r")=(https?(?::|%3a)[^&]*)", re.IGNORECASE
+    "&" + caseless_trie(cues.REDIRECT_PARAMS) + "=(" + _HTTP + r"(?::|%3[aA])[^&]*)"
 )
 # `_ABSOLUTE_RE.match(url) and not re.search(r"\s", url)` in one step.
-_ABSOLUTE_NO_SPACE_RE = re.compile(r"https?://[^/\s]\S*", re.IGNORECASE)
-_HAS_TARGET_RE = re.compile(r"=(?:https?(?::|%3a)|http)", re.IGNORECASE)
+_ABSOLUTE_NO_SPACE_RE = re.compile(_HTTP + r"://[^/\s]\S*")
+_HAS_TARGET_RE = re.compile("=" + caseless("http"))  # where a redirect parameter's value would start
 
 
 def absolute_http(url: str) -> str | None:
@@ -125,7 +133,7 @@ def unwrap(url: str) -> str:
         if not _HAS_TARGET_RE.search(url) or not is_tracking(url):
             break
         query = url.partition("?")[2].partition("#")[0]
-        for match in _REDIRECT_PARAM_RE.finditer(query):
+        for match in _REDIRECT_PARAM_RE.finditer("&" + query):
             target = percent_decoded(match.group(1).replace("+", " ")).strip()
             if _ABSOLUTE_NO_SPACE_RE.fullmatch(target):
                 url = target  # the first parameter holding an absolute URL without spaces
