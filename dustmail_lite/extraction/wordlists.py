@@ -109,8 +109,8 @@ class _WordStarts:
         self,
         spaced_words: str,
         unspaced: re.Pattern[str] | None,
-        inside: dict[str, re.Pattern[str]],
-        ends: list[re.Pattern[str]],
+        inside: dict[str, list[str]],
+        ends: list[str],
     ) -> None:
         self.spaced = re.compile(_MARK + spaced_words)  # a mark, then a word of a spaced script
         # The same on ASCII text: every character not in [0-9A-Za-z] is then a mark, so the mark
@@ -118,8 +118,14 @@ class _WordStarts:
         # bench mail's 20,000 characters), and no word of an unspaced script can be there.
         self.spaced_ascii = re.compile(_ASCII_MARK + spaced_words)
         self.unspaced = unspaced  # a word of an unspaced script, anywhere
-        self.inside = inside  # prefix -> a word that, started inside another word, holds a mark
-        self.ends = ends  # words ending with a mark, after which the next word may start at once
+        # prefix -> a word that, started inside another word, holds a mark
+        self.inside = {prefix: re.compile(_trie_pattern(_trie(ws))) for prefix, ws in inside.items()}
+        self.ends = [re.compile(_trie_pattern(_trie([w]))) for w in ends]  # words ending with a mark
+        # The same for ASCII text, without the words it cannot hold (they need a non-ASCII
+        # character): fewer prefixes to look for in it ("code de sécurité" is not there).
+        inside_ascii = {prefix: [w for w in ws if w.isascii()] for prefix, ws in inside.items()}
+        self.inside_ascii = {p: re.compile(_trie_pattern(_trie(ws))) for p, ws in inside_ascii.items() if ws}
+        self.ends_ascii = [re.compile(_trie_pattern(_trie([w]))) for w in ends if w.isascii()]
 
     @classmethod
     def of(cls, words: list[str]) -> _WordStarts | None:
@@ -138,14 +144,13 @@ class _WordStarts:
             shorter = next((p for p in inside_words if p != prefix and prefix.startswith(p)), None)
             if shorter is not None:
                 inside_words[shorter] += inside_words.pop(prefix)
-        inside = {prefix: re.compile(_trie_pattern(_trie(ws))) for prefix, ws in inside_words.items()}
-        ends = [re.compile(_trie_pattern(_trie([w]))) for w in words if not w.rstrip("*")[-1].isalnum()]
+        ends = [w for w in words if not w.rstrip("*")[-1].isalnum()]
         # Two regexes, not one with two branches: each keeps its first characters, by which the
         # engine skips ahead (a mark for the first, the unspaced scripts' letters for the second).
         return cls(
             "(?:" + _trie_pattern(_trie(spaced)) + ")",
             re.compile(_trie_pattern(_trie(unspaced))) if unspaced else None,
-            inside,
+            inside_words,
             ends,
         )
 
@@ -174,15 +179,13 @@ class _WordStarts:
         scan steps over it, and over any word starting within it), or a word ending in a mark
         is there (the next word may start right after it)."""
         ascii_text = lowered.isascii()
-        for prefix, inside in self.inside.items():
-            if ascii_text and not prefix.isascii():
-                continue
+        for prefix, inside in (self.inside_ascii if ascii_text else self.inside).items():
             found = lowered.find(prefix, 1)
             while found >= 0:
                 if lowered[found - 1].isalnum() and inside.match(lowered, found):
                     return True
                 found = lowered.find(prefix, found + 1)
-        return any(ending.search(lowered) for ending in self.ends)
+        return any(ending.search(lowered) for ending in (self.ends_ascii if ascii_text else self.ends))
 
     def _matches(self, lowered: str, position: int) -> Iterator[re.Match[str]]:
         """What one regex with both as branches would find: leftmost first, none overlapping. A
