@@ -69,9 +69,11 @@ PATHS = [
     "/r/", "/t/ZZ", "/l/ABCDEF12", "/e3t/Ctc/x", "/ss/c/abc", "/redirect", "/out", "/away", "/Confirm/Å",
     "/opt-out", "/account/activate/7f3e9a1b2c", "/magic-link/QWERTYuiop", "/style.css", "/font.woff2",
     "/verify/" + "a" * 25, "/p/UPPERlower", "/login", "/abmelden", "/news/2026/04/spring",
+    "/LS/Click", "/Track/CLICK", "/ſs/c/x", "/Wf/Open", "/c?",
 ]
 NAMES = ["url", "u", "q", "redirect", "redirect_uri", "target", "dest", "link", "to", "r", "goto", "href", "next",
-         "URL", "Url", "upn", "token", "id", "utm_source", "utm_campaign", "k", "t", "email", "code", "x"]
+         "URL", "Url", "upn", "token", "id", "utm_source", "utm_campaign", "k", "t", "email", "code", "x",
+         "redirect_URI", "Urı", "İd", "DEST", "deſt", "linK", ""]
 TOKENS = ["abc123DEF", "d41d8cd98f00", "1", "hello", "AbCdEf", "ZZZZZZZZZZZZZZZZZZZZZZZZ", "", "2026-04-01",
           "%C3%A9t%C3%A9", "%zz", "%2", "%", "a+b", "caf%E9", "%41%42%43", "%2541", "x%20y", "%F0%9F%98%80", "é"]
 TEXTS = ["Product", "", "Confirm your email", "Verify", "Unsubscribe", "Se désinscrire", "Reset password",
@@ -107,7 +109,9 @@ def random_url(rng: random.Random, depth: int = 0) -> str:
     if params:
         url += "?" + "&".join(params)
     if rng.random() < 0.2:
-        url += "#" + rng.choice(TOKENS + ["section", "token=AbC123xyz9"])
+        url += "#" + rng.choice(
+            TOKENS + ["section", "token=AbC123xyz9", "f?url=" + quote(random_url(rng, 2), safe="")]
+        )
     return url
 
 

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser
 
-from dustmail_lite.extraction import extract
+from dustmail_lite.extraction import cues, extract
 from dustmail_lite.extraction import html as html_module
+from dustmail_lite.extraction import links as links_module
 from dustmail_lite.extraction.codes import _CUES
 from dustmail_lite.extraction.decoys import _DECOY_LABELS, _NON_LOGIN, _PROMO
 from dustmail_lite.extraction.links import (
@@ -24,7 +25,9 @@ from dustmail_lite.extraction.links import (
     _URL_RE,
     _VERIFY_WORDS,
     find_links,
+    is_tracking,
     percent_decoded,
+    unwrap,
 )
 from dustmail_lite.extraction.wordlists import WordList, _boundless
 
@@ -134,6 +137,114 @@ def test_urls_in_text_are_found_as_with_re_ignorecase(text):
     assert [m.span() for m in _URL_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
+def _every_spelling(samples: list[str]) -> list[str]:
+    """Each sample, and each with one of its letters spelt as each character re.IGNORECASE takes
+    for it (upper case, "ſ" for "s", "K" for "k", "İ" and "ı" for "i")."""
+    folding = _chars_folding_to_ascii_letters()
+    out = []
+    for sample in samples:
+        out.append(sample)
+        for i, char in enumerate(sample):
+            for spelling in (c for c in folding if re.fullmatch(re.escape(char), c, re.IGNORECASE)):
+                out.append(sample[:i] + spelling + sample[i + 1 :])
+    return out
+
+
+def test_link_patterns_spelt_case_by_case_match_as_with_re_ignorecase():
+    names = "|".join(cues.REDIRECT_PARAMS)
+    paths = "|".join(links_module._TRACKING_PATHS)
+    old_param = re.compile(r"(?:^|&)(?:" + names + r")=(https?(?::|%3a)[^&]*)", re.IGNORECASE)
+    queries = _every_spelling(
+        [f"{name}={value}" for name in cues.REDIRECT_PARAMS for value in ("http:x", "https%3ax")]
+    )
+    queries += [
+        "a=1&url=http:x&u=https%3Ax",
+        "url=ftp:x&to=http:y",
+        "xurl=http:x",
+        "url=http:x&",
+        "&&q=http:a&b",
+    ]
+    for query in queries:
+        new = [m.group(1) for m in links_module._REDIRECT_PARAM_RE.finditer("&" + query)]
+        assert new == [m.group(1) for m in old_param.finditer(query)], query
+    old_path = re.compile(r"^/(?:" + paths + ")", re.IGNORECASE)
+    for path in _every_spelling(
+        ["/" + p + "x" for p in links_module._TRACKING_PATHS] + ["/p/1", "/", "/clic"]
+    ):
+        assert bool(links_module._TRACKING_PATH_RE.match(path)) == bool(old_path.match(path)), path
+    urls = _every_spelling(["https://x", "http://x/a b", "https:///x", "http:/x", "httpx://x", "https://x/y"])
+    old_absolute = re.compile(r"^https?://[^/\s]", re.IGNORECASE)
+    old_no_space = re.compile(r"https?://[^/\s]\S*", re.IGNORECASE)
+    old_target = re.compile(r"=(?:https?(?::|%3a)|http)", re.IGNORECASE)
+    for url in urls + ["a=" + url for url in urls]:
+        assert bool(links_module._ABSOLUTE_RE.match(url)) == bool(old_absolute.match(url)), url
+        assert bool(links_module._ABSOLUTE_NO_SPACE_RE.fullmatch(url)) == bool(old_no_space.fullmatch(url)), (
+            url
+        )
+        assert bool(links_module._HAS_TARGET_RE.search(url)) == bool(old_target.search(url)), url
+
+
+def _unwrap_parameter_by_parameter(url: str) -> str:
+    """`unwrap` as it was before the usual tracked link was read in one match."""
+    for _ in range(3):
+        if not links_module._HAS_TARGET_RE.search(url) or not is_tracking(url):
+            break
+        query = url.partition("?")[2].partition("#")[0]
+        for match in links_module._REDIRECT_PARAM_RE.finditer("&" + query):
+            target = percent_decoded(match.group(1).replace("+", " ")).strip()
+            if links_module._ABSOLUTE_NO_SPACE_RE.fullmatch(target):
+                url = target
+                break
+        else:
+            break
+    return url
+
+
+def _random_tracked_link(rng: random.Random) -> str:
+    """A link shaped like a tracked one (scheme, host, path, query, fragment), its parts drawn
+    from tracking and other hosts and paths, parameters before, between and after redirect ones,
+    targets good, bad (spaces, another scheme) and nested; then a few pieces put anywhere, "?",
+    "#", "&" and "://" included, where the one-match reading could take them for something else."""
+    nested = "https%3A%2F%2Fclick.x.example%2Fls%2Fclick%3Furl%3Dhttps%253A%252F%252Fw.example%252Fv"
+    params = [
+        "a=1",
+        "upn=2",
+        "url=https%3A%2F%2Fy.example%2Fv",
+        "U=http:x",
+        "redirect_uri=https://y.example/a b",
+        "to=ftp:x",
+        f"url={nested}",
+        "q=http%3a//z.example",
+        "",
+        "Url=https+%3A%2F%2Fy.example",
+        "x=http:y",
+        "url=https:/y",
+        "next=HTTPS%3A%2F%2FY.example%2F%3Fa%3D1%26b%3D2",
+    ]
+    url = (
+        rng.choice(["https://", "HTTP://", "httpſ://", "ftp://", ""])
+        + rng.choice(["click.x.example", "x.example", "user@t.y.example:80", "r.x.example", ""])
+        + rng.choice(["/ls/click", "/p", "/c/", "/", "", "/Track/Click"])
+        + rng.choice(["?", "?", "?", "#", ""])
+        + "&".join(rng.choice(params) for _ in range(rng.randint(0, 4)))
+        + rng.choice(["", "", "#", "#f?url=http://z.example", "#a&url=https%3A%2F%2Fz.example"])
+    )
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        i = rng.randint(0, len(url))
+        url = url[:i] + rng.choice(["?", "#", "&", "=", "://", "/", "url=http:x", " ", "%2F"]) + url[i:]
+    return url
+
+
+def test_a_tracked_link_read_in_one_match_is_unwrapped_as_parameter_by_parameter():
+    rng = random.Random(20)
+    one_match = 0
+    for _ in range(40_000):
+        url = _random_tracked_link(rng)
+        assert unwrap(url) == _unwrap_parameter_by_parameter(url), url
+        one_match += links_module._FIRST_REDIRECT_RE.match(url) is not None
+    assert one_match > 5_000  # the one-match reading was taken, not only the general one
+
+
 def test_an_anchors_image_is_the_one_a_selector_finds_however_deep():
     for before in ("", " text ", "<span></span>" * 5, "<span><i>x</i></span>" * 40, "<b>" * 50):
         tree = LexborHTMLParser(
@@ -206,6 +317,30 @@ def test_word_lists_found_from_word_starts_give_the_hits_of_the_plain_scan():
         fast += (
             words._word_starts is not None and words._word_starts.finditer(lowered, words.regex) is not None
         )
+    assert fast > 4000  # the word-start scan was taken, not only the plain one
+
+
+def test_word_lists_on_ascii_text_give_the_hits_of_the_plain_scan():
+    # ASCII text is read with a mark class of its own (every ASCII character but [0-9A-Za-z]):
+    # words glued to each ASCII character, upper-case letters included.
+    lists = [_CUES, _VERIFY_WORDS, _UNSUBSCRIBE_WORDS, _PROMO, _NON_LOGIN, _DECOY_LABELS]
+    ascii_chars = [chr(code) for code in range(128)]
+    rng = random.Random(19)
+    fast = 0
+    for _ in range(8_000):
+        words = rng.choice(lists)
+        vocabulary = [w for w in [*words.exact, *(stem for stem, _ in words.stems)] if w.isascii()]
+        parts = []
+        for _ in range(rng.randint(1, 12)):
+            if rng.random() < 0.5:
+                word = rng.choice(vocabulary)
+                parts.append(word[: rng.randint(1, len(word))] if rng.random() < 0.3 else word)
+            else:
+                parts.append("".join(rng.choices(ascii_chars, k=rng.randint(1, 3))))
+        text = "".join(parts)
+        assert text.isascii()
+        assert list(words.finditer(text)) == _plain_word_hits(words, text), text
+        fast += words._word_starts is not None and words._word_starts.finditer(text, words.regex) is not None
     assert fast > 4000  # the word-start scan was taken, not only the plain one
 
 

@@ -29,6 +29,13 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "many attributes": lambda n: "<a " + "x=1 " * n + ">text</a>",
     "nested divs": lambda n: "<div>" * n + "482913" + "</div>" * n,
     "nested anchors": lambda n: "<a href='https://x.example/'>" * n,
+    # a tracked link's parameters are skipped one by one to its first redirect parameter
+    "a tracked link of many parameters": lambda n: (
+        "<a href='https://click.x.example/c/?" + "a=1&amp;" * n + "url=https%3A%2F%2Fx.example%2F'>x</a>"
+    ),
+    "a tracked link of bad targets": lambda n: (
+        "<a href='https://click.x.example/c/?" + "url=http%20x&amp;" * n + "'>x</a>"
+    ),
     "misnested formatting": lambda n: "<b><p><i>" * n,
     "nested tables": lambda n: "<table><tr><td>" * n,
     "an open script": lambda n: "<script>" + "</scrip" * n,

@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass
 from html import unescape
 from itertools import accumulate
-from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from .caseless import caseless_trie
 
 # fmt: off
 BLOCK_TAGS = (
@@ -21,36 +22,9 @@ BLOCK_TAGS = (
     "thead", "tfoot",
 )
 # fmt: on
-# The other characters re.IGNORECASE takes for these ASCII letters (Unicode simple case folding).
-CASE_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
-
-
-def _caseless_trie(words: tuple[str, ...]) -> str:
-    """A pattern for any of the words (then a word boundary), as case-insensitive as
-    re.IGNORECASE but shaped as a trie of character classes: re then reads a "<" with a few
-    class checks instead of trying every word with case folding (a fifth less work on a 100 KB
-    mail)."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def pattern(node: dict[str, Any]) -> str:
-        branches = [
-            (f"[{c}{c.upper()}{CASE_EXTRAS.get(c, '')}]" if c.isalpha() else re.escape(c)) + pattern(node[c])
-            for c in sorted(node)
-            if c
-        ]
-        if "" in node:
-            branches.append(r"\b")
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    return pattern(trie)
-
-
-_BLOCK_TAG_RE = re.compile("<(?=/?" + _caseless_trie(BLOCK_TAGS) + ")")
+# Case-insensitive by hand (a fifth less work than re.IGNORECASE on a 100 KB mail, and a quarter
+# less again with the first two letters as literal alternatives).
+_BLOCK_TAG_RE = re.compile("<(?=/?" + caseless_trie(BLOCK_TAGS, word_end=r"\b") + ")")
 _BREAK = "\ue000"  # a private-use character: where a block starts or ends
 # The mark put in the markup when it holds no BEL of its own, not even as a character reference:
 # ASCII markup then stays ASCII, which lexbor reads faster (0.7 against 1.1 ms for the dense bench
@@ -149,7 +123,10 @@ def _tidy(raw: str, mark: str = _BREAK) -> str:
     return _BLANK_LINES_RE.sub("\n\n", lines).strip()  # no line holds a "\n": only runs of blank ones
 
 
-_BLANK_LINES_RE = re.compile("\n{3,}")
+# Runs of three or more newlines, spelt with two literal ones first: re then looks for "\n\n" with a
+# fast string search; `\n{3,}` gives it no first character, so it tried a match at every one
+# (0.15 against 0.03 ms over the dense bench mail's text).
+_BLANK_LINES_RE = re.compile("\n\n\n+")
 
 
 def html_to_text(markup: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from . import cues
+from .caseless import caseless, caseless_trie
 from .html import Anchor
 from .wordlists import WordList, lower_same_length
 
@@ -34,10 +35,14 @@ _TRACKING_HOST_LABELS = {
     "hubspotlinks", "clicktime", "r", "go", "t", "e",
 }
 # fmt: on
-_TRACKING_PATH_RE = re.compile(
-    r"^/(?:ls/click|wf/click|wf/open|c/|r/|t/|l/|e3t/|ss/c/|track/click|track|click|redirect|url|out|away)",
-    re.IGNORECASE,
+# fmt: off
+_TRACKING_PATHS = (
+    "ls/click", "wf/click", "wf/open", "c/", "r/", "t/", "l/", "e3t/", "ss/c/", "track/click", "track",
+    "click", "redirect", "url", "out", "away",
 )
+# fmt: on
+# The patterns below run once or more per link: case-insensitive by hand (see caseless.py).
+_TRACKING_PATH_RE = re.compile("/" + caseless_trie(_TRACKING_PATHS))  # matched at the path's start
 _TOKEN_SPLIT_RE = re.compile(r"[/=&#?._~+-]")
 _KIND_ORDER = {"verification": 0, "other": 1, "tracking": 2, "asset": 3, "unsubscribe": 4}
 
@@ -69,13 +74,16 @@ class LinkCandidate:
         }
 
 
-_ABSOLUTE_RE = re.compile(r"^https?://[^/\s]", re.IGNORECASE)
-_REDIRECT_PARAM_RE = re.compile(
-    r"(?:^|&)(?:" + "|".join(cues.REDIRECT_PARAMS) + r")=(https?(?::|%3a)[^&]*)", re.IGNORECASE
-)
+_HTTP = caseless("http") + caseless("s") + "?"  # "https?" in any case
+_ABSOLUTE_RE = re.compile(_HTTP + r"://[^/\s]")  # matched at the start
+# A redirect parameter (its value in group 1), looked for in the query with "&" put before it:
+# "&" then starts each parameter, so re looks for it with a string search instead of trying
+# `(?:^|&)` at every character.
+_REDIRECT_PARAM = caseless_trie(cues.REDIRECT_PARAMS) + "=(" + _HTTP + r"(?::|%3[aA])[^&#]*)"
+_REDIRECT_PARAM_RE = re.compile("&" + _REDIRECT_PARAM)
 # `_ABSOLUTE_RE.match(url) and not re.search(r"\s", url)` in one step.
-_ABSOLUTE_NO_SPACE_RE = re.compile(r"https?://[^/\s]\S*", re.IGNORECASE)
-_HAS_TARGET_RE = re.compile(r"=(?:https?(?::|%3a)|http)", re.IGNORECASE)
+_ABSOLUTE_NO_SPACE_RE = re.compile(_HTTP + r"://[^/\s]\S*")
+_HAS_TARGET_RE = re.compile("=" + caseless("http"))  # where a redirect parameter's value would start
 
 
 def absolute_http(url: str) -> str | None:
@@ -107,6 +115,10 @@ def is_tracking(url: str) -> bool:
     if parts is None:
         return False  # no "://": no host, no path
     netloc, path = parts.groups("")
+    return _is_tracking_parts(netloc, path)
+
+
+def _is_tracking_parts(netloc: str, path: str) -> bool:
     if _TRACKING_PATH_RE.match(path):
         return True
     return _is_tracking_host(netloc) if len(netloc) <= 253 else _is_tracking_host.__wrapped__(netloc)
@@ -122,17 +134,43 @@ def _is_tracking_host(netloc: str) -> bool:
 def unwrap(url: str) -> str:
     """The http(s) target a click-tracking redirect carries in a query parameter, else the URL."""
     for _ in range(3):  # a redirect inside a redirect
-        if not _HAS_TARGET_RE.search(url) or not is_tracking(url):
+        target = _redirect_target(url) if _HAS_TARGET_RE.search(url) else None
+        if target is None:
             break
-        query = url.partition("?")[2].partition("#")[0]
-        for match in _REDIRECT_PARAM_RE.finditer(query):
-            target = percent_decoded(match.group(1).replace("+", " ")).strip()
-            if _ABSOLUTE_NO_SPACE_RE.fullmatch(target):
-                url = target  # the first parameter holding an absolute URL without spaces
-                break
-        else:
-            break
+        url = target
     return url
+
+
+# The usual tracked link, read in one match: an http(s) URL, its network location and path (as
+# `_NETLOC_PATH_RE` cuts them: its first "://" is the scheme's), then its query's first redirect
+# parameter, whole parameters skipped from the "?" one by one as `_REDIRECT_PARAM_RE` tries them.
+_FIRST_REDIRECT_RE = re.compile(_HTTP + r"://([^/?#]*)(/[^?#]*)?\?(?:[^&#]*+&)*?" + _REDIRECT_PARAM)
+
+
+def _redirect_target(url: str) -> str | None:
+    """The first query parameter of a click-tracking redirect that holds an absolute http(s)
+    URL without spaces, decoded; None when the URL is not a tracking redirect or has none."""
+    usual = _FIRST_REDIRECT_RE.match(url)
+    if usual is not None:
+        netloc, path, value = usual.group(1, 2, 3)
+        if not _is_tracking_parts(netloc, path or ""):
+            return None
+        target = _absolute_target(value)
+        if target is not None:
+            return target  # else a later parameter may hold one: they are all read below
+    elif not is_tracking(url):
+        return None
+    query = url.partition("?")[2].partition("#")[0]
+    for match in _REDIRECT_PARAM_RE.finditer("&" + query):
+        target = _absolute_target(match.group(1))
+        if target is not None:
+            return target
+    return None
+
+
+def _absolute_target(value: str) -> str | None:
+    target = percent_decoded(value.replace("+", " ")).strip()
+    return target if _ABSOLUTE_NO_SPACE_RE.fullmatch(target) else None
 
 
 # Every spelling of an escape of an ASCII character ("%2f", "%2F"), and the start of one of a
@@ -154,10 +192,11 @@ def percent_decoded(value: str) -> str:
     # The escapes of a URL in a query parameter (":/?=&#", and ":" "/" in lower case too). None
     # decodes to "%" or a hex digit, so replacing them one after the other cannot make or break
     # another escape. Chained rather than looped over a table: this runs once per tracked link.
+    decoded = value.replace("%3A", ":").replace("%2F", "/")  # the usual "https%3A%2F%2F..."
+    if "%" not in decoded:
+        return decoded
     decoded = (
-        value.replace("%3A", ":")
-        .replace("%2F", "/")
-        .replace("%3F", "?")
+        decoded.replace("%3F", "?")
         .replace("%3D", "=")
         .replace("%26", "&")
         .replace("%23", "#")
