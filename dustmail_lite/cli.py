@@ -28,6 +28,7 @@ from .plans import DomainStatus
 from .store import PLANS, Store, StoreError, StoreUnavailable, open_target
 from .store.copy import copy_store
 from .store.postgres import redacted
+from .threads import share_the_gil_sooner
 from .tls import Certificates, TlsError
 
 
@@ -264,6 +265,7 @@ def serve(
             **_uvicorn_options(config),
         )
     )
+    share_the_gil_sooner()
     server.run()
     if not server.started:
         sys.exit(3)  # startup failed (port in use, unreadable database): uvicorn logged why

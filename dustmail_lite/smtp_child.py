@@ -31,6 +31,7 @@ from .parsing import die_with_parent
 from .smtp import TEMPFAIL, Connections, DustmailSMTP, HandlerBase, SmtpServer
 from .smtp_limits import SmtpGuard
 from .smtp_relay import RelayClient, RelayLost, read_frame, write_frame
+from .threads import share_the_gil_sooner
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,7 @@ class ChildSmtpServer(SmtpServer):
 def child_main() -> None:
     """Entry point of the child process (started by smtp_processes with the channel's fd)."""
     die_with_parent()
+    share_the_gil_sooner()
     try:
         import uvloop
 
