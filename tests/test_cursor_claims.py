@@ -7,6 +7,7 @@ import concurrent.futures
 import threading
 
 import httpx2 as httpx
+import pytest
 from cursor_streams import stream_in_thread
 from helpers import wait_until
 
@@ -67,6 +68,7 @@ def test_event_ids_increase_per_account_and_resume_gets_exactly_the_missed(live)
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_after"
 
 
+@pytest.mark.slow  # a restart under ten claimers (4 s): .ci/run runs it
 def test_ten_concurrent_claimers_on_thirty_emails_get_thirty_distinct_even_across_restart(make_env, make_live):
     env = make_env()
     live = make_live(env)

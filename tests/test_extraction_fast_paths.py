@@ -76,7 +76,7 @@ _ESCAPE_PIECES = [
 ]
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(st.sampled_from(_ESCAPE_PIECES), max_size=12).map("".join) | st.text(max_size=30))
 def test_percent_decoding_is_unquote(value):
     assert percent_decoded(value) == unquote(value)

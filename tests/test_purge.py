@@ -69,6 +69,7 @@ def test_ended_address_is_quarantined(make_harness):
     assert r.status_code == 201
 
 
+@pytest.mark.slow  # waits for two purge intervals: .ci/run runs it
 def test_background_purge_runs_on_its_interval(make_harness):
     h = make_harness(plans={"free": {"inbox_ttl": "1s"}}, inboxes={"purge_interval": "1s"})
     key = h.key()

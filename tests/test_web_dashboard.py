@@ -216,6 +216,7 @@ def test_bytes_per_new_mail_on_the_event_stream(live):
     assert all(size < 1024 for size in sizes), sizes
 
 
+@pytest.mark.slow  # idles the page for seconds to see no request: .ci/run runs it
 def test_requests_per_action_and_none_while_idle(make_live, browser):  # noqa: F811
     live = make_live(plans={"free": {"rate_limit": 12}})
     key = live.key("budget")
