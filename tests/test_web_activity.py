@@ -8,7 +8,8 @@ import pytest
 from helpers import wait_until
 from webui import browser, new_page  # noqa: F401  (the fixture)
 
-pytestmark = pytest.mark.browser
+# The dashboard beyond its first journeys (test_web.py): .ci/run runs these with --slow.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_activity_page_lists_webhooks_deliveries_and_refusals(make_live, browser):  # noqa: F811

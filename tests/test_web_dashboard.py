@@ -13,7 +13,8 @@ import pytest
 
 from webui import PHONE, browser, focused, new_page, shot, sign_in  # noqa: F401
 
-pytestmark = pytest.mark.browser
+# The dashboard beyond its first journeys (test_web.py): .ci/run runs these with --slow.
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def api_requests(page) -> list:
@@ -53,7 +54,6 @@ def row_texts(page, selector):
     return page.locator(f"{selector} li .title").all_inner_texts()
 
 
-@pytest.mark.slow
 def test_300_inboxes_and_150_emails_are_all_reachable(live, browser):  # noqa: F811
     key = live.key("many", "premium")
     created = [live.create_inbox(key) for _ in range(300)]
@@ -216,7 +216,6 @@ def test_bytes_per_new_mail_on_the_event_stream(live):
     assert all(size < 1024 for size in sizes), sizes
 
 
-@pytest.mark.slow  # idles the page for seconds to see no request: .ci/run runs it
 def test_requests_per_action_and_none_while_idle(make_live, browser):  # noqa: F811
     live = make_live(plans={"free": {"rate_limit": 12}})
     key = live.key("budget")
