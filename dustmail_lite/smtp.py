@@ -548,9 +548,6 @@ class IngestHandler(HandlerBase):
         envelope.__dict__.setdefault("tags", {}).setdefault(inbox.pk, tag)  # the first naming's
         return "250 2.1.5 OK"
 
-    async def _quota_refusal(self, inbox: Inbox) -> str | None:
-        return await self.quotas.rcpt_refusal(inbox)
-
     async def _catch_all_inbox(
         self, client: str | None, local: str, domain: str
     ) -> tuple[str | None, Inbox | None]:
@@ -565,7 +562,7 @@ class IngestHandler(HandlerBase):
         if inbox is None:
             return None, None
         self.guard.catch_all_done(client)
-        return await self._quota_refusal(inbox), inbox
+        return await self.quotas.rcpt_refusal(inbox), inbox
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if not envelope.__dict__.get("inboxes"):
