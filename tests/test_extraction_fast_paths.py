@@ -107,6 +107,26 @@ def test_block_tags_are_matched_as_with_re_ignorecase():
                     assert bool(html_module._BLOCK_TAG_RE.match(markup)) == bool(plain.match(markup)), markup
 
 
+def test_formatting_tags_with_attributes_are_matched_as_with_re_ignorecase():
+    plain = re.compile(r"<(?:b|big|code|em|font|i|s|small|strike|strong|tt|u)[\t\n\f\r /]", re.IGNORECASE)
+    folding = _chars_folding_to_ascii_letters()
+    for tag in html_module._FORMATTING_TAGS + ("a", "br", "bdi", "span", "sup", "table", "td", "ul", "img"):
+        for i, char in enumerate(tag):
+            spellings = [c for c in folding if re.fullmatch(re.escape(char), c, re.IGNORECASE)] or [char]
+            for spelling in spellings:
+                name = f"{tag[:i]}{spelling}{tag[i + 1 :]}"
+                for markup in (
+                    f"<{name} x>",
+                    f"<{name}/>",
+                    f"<{name}\tx>",
+                    f"<{name}>",
+                    f"<{name}x y>",
+                    f"</{name} x>",
+                ):
+                    found = html_module._FORMATTING_WITH_ATTRIBUTES_RE.match(markup)
+                    assert bool(found) == bool(plain.match(markup)), markup
+
+
 @settings(max_examples=500, deadline=None)
 @given(
     st.lists(

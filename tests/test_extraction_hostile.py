@@ -42,10 +42,17 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     # balanced, so shallow: these stay with lexbor (adoption agency, foster parenting)
     "misnested, balanced": lambda n: "<b><p></b></p>" * n,
     "text in tables": lambda n: "<table>x<b>y</table>" * n,
+    # end tags lexbor ignores: they close nothing, so the nesting is n deep (64,000 of the
+    # first took 12 s when a nesting estimate counted each end tag as closing a tag)
+    "end tags of nothing open": lambda n: "<div></x>" * n,
+    "end tags out of scope": lambda n: "<div><table></div></table>" * n,
+    "end tags lexbor ignores": lambda n: "<div></body>" * n,
+    # formatting elements reopened after every block, each with its own attributes
+    "formatting elements reopened": lambda n: "".join(f"<p><b id={i}><p>x" for i in range(n)),
 }
-# Past 4,000 "<" deeply nested markup routes to the fallback tokenizer: n and 4n both above it,
-# so a ratio compares one engine with itself (inputs without tags stay with lexbor).
-N = 5_000
+# Past MAX_LEXBOR_TAGS "<" markup goes to the fallback tokenizer: n and 4n both above it, so a
+# ratio compares one engine with itself (inputs with a few tags stay with lexbor).
+N = html_module.MAX_LEXBOR_TAGS + 1
 
 
 def _fastest(fn: Callable[[], object]) -> float:
@@ -74,6 +81,32 @@ def test_extract_is_linear_on_hostile_html(name):
 def test_the_fallback_tokenizer_is_linear_on_hostile_html(name):
     ratio = _growth(html_module._parse_flat, HOSTILE[name])
     assert ratio < 8, f"{name}: 4x the input took {ratio:.1f}x the time"
+
+
+def test_formatting_elements_reopened_with_their_own_attributes_stay_linear_below_the_tag_limit():
+    """lexbor reopens every formatting element left open after each block, save three alike:
+    with distinct attributes its work grew with their square (1,000 `<p><b id=N><p>x`, 3,000
+    tags: 224 ms). Both sizes here are below MAX_LEXBOR_TAGS."""
+
+    def make(n: int) -> str:
+        return "".join(f"<p><b id={i}><p>x" for i in range(n))
+
+    small, large = make(300), make(1200)
+    assert large.count("<") < html_module.MAX_LEXBOR_TAGS / 2  # far below, whatever the tag limit
+    extract("subject", "", small)
+    ratio = max(_fastest(lambda: extract("subject", "", large)), 0.002) / max(
+        _fastest(lambda: extract("subject", "", small)), 0.002
+    )
+    assert ratio < 8, f"4x the input took {ratio:.1f}x the time"
+
+
+def test_a_few_formatting_elements_with_attributes_stay_with_lexbor():
+    """The limit is on how many: a mail's usual <b style=...> and <font face=...> keep lexbor."""
+    limit = html_module.MAX_FORMATTING_WITH_ATTRIBUTES
+    assert not html_module._many_formatting_tags("<b class=x>y</b>" * limit + "<b>" * 100)
+    assert html_module._many_formatting_tags("<b class=x>y</b>" * (limit + 1))
+    assert html_module._many_formatting_tags("<FONT\tface=Arial>y</FONT>" * (limit + 1))
+    assert not html_module._many_formatting_tags("<br class=x>" * 100 + "<bdi x>" * 100)
 
 
 def test_the_fallback_tokenizer_reads_what_the_extractor_needs():

@@ -25,6 +25,12 @@ def caseless(text: str) -> str:
     return "".join(f"[{_cases(c)}]" if len(_cases(c)) > 1 else re.escape(c) for c in text)
 
 
+def first_letters(words: tuple[str, ...]) -> str:
+    """A class of every character re.IGNORECASE takes for the words' first letters: put in a
+    look-ahead before `caseless_trie(words)`, it turns away most positions with one test."""
+    return "[" + "".join(sorted({case for word in words for case in _cases(word[0])})) + "]"
+
+
 def caseless_trie(words: tuple[str, ...], word_end: str = "", literal_depth: int = 2) -> str:
     """A pattern for any of the lower-case ASCII words in any case, each followed by `word_end`,
     shaped as a trie: re reads a position with a few checks instead of trying every word. The
