@@ -107,6 +107,32 @@ def test_block_tags_are_matched_as_with_re_ignorecase():
                     assert bool(html_module._BLOCK_TAG_RE.match(markup)) == bool(plain.match(markup)), markup
 
 
+_URL_WORD_ALTERNATIONS = {
+    "VERIFY_URL_WORDS": (
+        r"verif|confirm|activat|activate|validat|magic|reset|passw|pwd|login|log-in|signin|sign-in|sign_in|"
+        r"callback|auth|otp|token|bevestig|bestaetig|bestätig|aktivac|aktywac|restablec|redefin|sifre|"
+        r"herstel|aterstall|obnova|restore|recover"
+    ),
+    "UNSUBSCRIBE_URL_RE": (
+        r"unsub|opt-?out|abmelden|afmelden|desinscri|baja|wypisz|abonelik-iptal|unsubscribe|avregistr|"
+        r"odhlasit|mailmagazine/stop"
+    ),
+}
+_URL_WORD_PIECES = [
+    *(word for words in _URL_WORD_ALTERNATIONS.values() for word in words.replace("-?", "-").split("|")),
+    *("optout", "activate", "unsubscribe", "act", "ver", "res", "sign", "log", "opt-", "b", "a", "/", "?", "=", "-"),
+]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_URL_WORD_PIECES) | st.text(max_size=3), max_size=8).map("".join))
+def test_url_words_found_by_a_trie_are_those_the_alternation_finds(url):
+    for name, alternation in _URL_WORD_ALTERNATIONS.items():
+        expected = re.search(alternation, url)
+        found = getattr(cues, name).search(url)
+        assert (found and (found.span(), found.group(0))) == (expected and (expected.span(), expected.group(0)))
+
+
 def test_formatting_tags_with_attributes_are_matched_as_with_re_ignorecase():
     plain = re.compile(r"<(?:b|big|code|em|font|i|s|small|strike|strong|tt|u)[\t\n\f\r /]", re.IGNORECASE)
     folding = _chars_folding_to_ascii_letters()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .wordlists import substring_regex
+
 # fmt: off
 # --- code cues -----------------------------------------------------------------------------
 # Strong: the word names a code ("code", "OTP", "PIN", "TAN", "код", "验证码").
@@ -197,11 +199,11 @@ VERIFY_LINK_WORDS = [
     "masuk",
     "xác nhận", "xác minh", "kích hoạt", "đặt lại", "mật khẩu", "đăng nhập",
 ]
-VERIFY_URL_WORDS = re.compile(  # matched on the lower-cased path, query and fragment
-    r"verif|confirm|activat|activate|validat|magic|reset|passw|pwd|login|log-in|signin|sign-in|sign_in|"
-    r"callback|auth|otp|token|bevestig|bestaetig|bestätig|aktivac|aktywac|restablec|redefin|sifre|"
-    r"herstel|aterstall|obnova|restore|recover"
-)
+VERIFY_URL_WORDS = substring_regex((  # matched on the lower-cased path, query and fragment
+    "verif", "confirm", "activat", "validat", "magic", "reset", "passw", "pwd", "login", "log-in", "signin",
+    "sign-in", "sign_in", "callback", "auth", "otp", "token", "bevestig", "bestaetig", "bestätig", "aktivac",
+    "aktywac", "restablec", "redefin", "sifre", "herstel", "aterstall", "obnova", "restore", "recover",
+))
 UNSUBSCRIBE_WORDS = [
     "unsubscribe", "opt out", "opt-out", "email preferences", "manage preferences", "abmelden",
     "abbestellen",
@@ -213,10 +215,10 @@ UNSUBSCRIBE_WORDS = [
     "odhlásit odběr", "配信停止", "退订", "取消订阅", "수신거부", "إلغاء الاشتراك", "सदस्यता समाप्त",
     "berhenti berlangganan", "hủy đăng ký",
 ]
-UNSUBSCRIBE_URL_RE = re.compile(  # matched on the lower-cased URL
-    r"unsub|opt-?out|abmelden|afmelden|desinscri|baja|wypisz|abonelik-iptal|unsubscribe|avregistr|"
-    r"odhlasit|mailmagazine/stop"
-)
+UNSUBSCRIBE_URL_RE = substring_regex((  # matched on the lower-cased URL
+    "unsub", "opt-out", "optout", "abmelden", "afmelden", "desinscri", "baja", "wypisz", "abonelik-iptal",
+    "avregistr", "odhlasit", "mailmagazine/stop",
+))
 # Query parameters in which click-tracking redirects carry their target.
 REDIRECT_PARAMS = (
     "url", "u", "q", "redirect", "redirect_url", "redirect_uri", "target", "dest", "destination",
