@@ -124,9 +124,8 @@ def _time(ms: int | None) -> str | None:
 
 
 def account_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """An account name as the operator types it (a click callback): printable, no whitespace
-    at either end. A newline in a name would print forged lines in listings and logs."""
-    if value is not None and (not value or value != value.strip() or not value.isprintable()):
+    """An account name as the operator types it (a click callback): see `keys.valid_account_name`."""
+    if value is not None and not keys.valid_account_name(value):
         raise click.BadParameter(
             f"{value!r}: an account name may not be empty, start or end with whitespace,"
             " or hold a control character"

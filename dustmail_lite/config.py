@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .keys import valid_account_name
+
 ENV_VAR = "DUSTMAIL_CONFIG"
 APP_DIR_NAME = "dustmail-lite"
 
@@ -498,6 +500,12 @@ def _validate(config: Config) -> None:
         raise ConfigError(f'{source}: \'logging.format\' must be "text" or "json"')
     if config.wait.default_timeout > config.wait.max_timeout:
         raise ConfigError(f"{source}: 'wait.default_timeout' is longer than 'wait.max_timeout'")
+    owner = config.smtp.catch_all_owner
+    if owner and not valid_account_name(owner):
+        raise ConfigError(
+            f"{source}: 'smtp.catch_all_owner' {owner!r}: an account name may not start or end with"
+            " whitespace, or hold a control character"
+        )
 
 
 # Environment variables that override single keys after the file is read, so a container

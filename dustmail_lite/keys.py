@@ -19,6 +19,12 @@ _CHECKSUM_LENGTH = 6
 KEY_LENGTH = len(PREFIX) + _BODY_LENGTH + _CHECKSUM_LENGTH
 
 
+def valid_account_name(name: str) -> bool:
+    """An account (the owner of keys) as an operator names it: printable, no whitespace at
+    either end. A newline in a name would print forged lines in listings and logs."""
+    return bool(name) and name == name.strip() and name.isprintable()
+
+
 def _base62(number: int, width: int) -> str:
     digits = []
     for _ in range(width):

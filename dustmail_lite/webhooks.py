@@ -80,6 +80,9 @@ _REFUSED_V6 = tuple(
 # Prefixes whose last 32 bits are an IPv4 address: NAT64 well-known (RFC 6052), SIIT
 # ::ffff:0:a.b.c.d (RFC 2765) and IPv4-compatible ::a.b.c.d (RFC 4291, deprecated).
 _IPV4_IN_LOW_BITS = tuple(ipaddress.IPv6Network(net) for net in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96"))
+# ISATAP (RFC 5214): under any prefix, an interface identifier 0:5efe or 200:5efe (the
+# universal/local bit set) followed by the IPv4 address of the tunnel's end.
+_ISATAP_MARKS = (bytes.fromhex("00005efe"), bytes.fromhex("02005efe"))
 
 
 def _is_public_v4(ip: ipaddress.IPv4Address) -> bool:
@@ -88,11 +91,11 @@ def _is_public_v4(ip: ipaddress.IPv4Address) -> bool:
 
 def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     """Every IPv4 address `ip` carries: mapped, 6to4, Teredo (server and client), NAT64,
-    SIIT, IPv4-compatible. A packet to it may end up at that IPv4 address."""
+    SIIT, IPv4-compatible, ISATAP. A packet to it may end up at that IPv4 address."""
     found = [v4 for v4 in (ip.ipv4_mapped, ip.sixtofour) if v4 is not None]
     if ip.teredo is not None:
         found.extend(ip.teredo)
-    if any(ip in net for net in _IPV4_IN_LOW_BITS):
+    if any(ip in net for net in _IPV4_IN_LOW_BITS) or ip.packed[8:12] in _ISATAP_MARKS:
         found.append(ipaddress.IPv4Address(ip.packed[12:]))
     return found
 

@@ -83,6 +83,8 @@ def test_env_var_names_the_file(monkeypatch, tmp_path):
         ("[http\n", "not valid TOML"),
         ("[logging]\nformat = \"xml\"\n", "'logging.format' must be \"text\" or \"json\""),
         ("[logging]\nlevel = \"loud\"\n", "'logging.level' must be one of debug, info, warning, error"),
+        ("[smtp]\ncatch_all_owner = \"dev\\nINFO forged\"\n", "'smtp.catch_all_owner' 'dev\\nINFO forged'"),
+        ("[smtp]\ncatch_all_owner = \" dev\"\n", "'smtp.catch_all_owner' ' dev': an account name may not"),
     ],
 )
 def test_bad_config_is_refused_naming_file_and_key(tmp_path, text, message):

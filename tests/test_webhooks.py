@@ -214,6 +214,8 @@ HIDDEN_PRIVATE_TARGETS = (
     "http://[::ffff:10.0.0.1]/",  # IPv4-mapped
     "http://[fec0::1]/",  # deprecated site-local
     "http://192.0.0.8/",  # IETF protocol assignments
+    "http://[2a00:1450::5efe:7f00:1]/",  # ISATAP of 127.0.0.1 under a global prefix
+    "http://[2600:1f18::200:5efe:a00:1]/",  # ISATAP, universal bit set, of 10.0.0.1
 )
 
 
@@ -226,13 +228,17 @@ def test_ipv6_forms_of_private_ipv4_addresses_are_refused(make_harness):
         assert r.json()["success"] is False and r.json()["error"]["code"] == "webhook_target_refused"
         assert "loopback, private or link-local" in r.json()["error"]["message"], url
     # The same forms of a public IPv4 address stay allowed (nothing is attempted before mail arrives).
-    for url in ("http://[64:ff9b::101:101]/", "http://[2002:101:101::]/", "http://[::ffff:1.1.1.1]/"):
+    public_forms = [
+        "http://[64:ff9b::101:101]/",
+        "http://[2002:101:101::]/",
+        "http://[::ffff:1.1.1.1]/",
+        "http://[2a00:1450::5efe:101:101]/",
+    ]
+    for url in public_forms:
         r = h.http.post("/api/v1/webhooks", json={"url": url}, headers=h.auth(key))
         assert r.status_code == 201, (url, r.text)
     listed = h.http.get("/api/v1/webhooks", headers=h.auth(key)).json()["data"]
-    assert sorted(hook["url"] for hook in listed) == sorted(
-        ["http://[64:ff9b::101:101]/", "http://[2002:101:101::]/", "http://[::ffff:1.1.1.1]/"]
-    )
+    assert sorted(hook["url"] for hook in listed) == sorted(public_forms)
 
 
 def test_a_name_resolving_to_a_hidden_private_address_is_refused(make_harness, monkeypatch):
