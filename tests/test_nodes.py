@@ -469,3 +469,53 @@ def test_deliveries_and_deletes_on_one_inbox_from_two_nodes_never_deadlock():
 
     errors = pgcluster.run_async(run())
     assert errors == [], errors[:3]
+
+
+def test_a_purge_takes_its_locks_in_a_deliverys_order_and_never_deadlocks_with_one():
+    """A delivery locks its inboxes (pk order), then their accounts (id order). The purge's
+    deletes took the same locks through the triggers in the order of the rows: inbox 1, its
+    account, then inbox 2. A delivery holding inbox 2 (one that expired while its mail was in
+    flight) and asking for the account then closed a cycle, and PostgreSQL aborted one of the
+    two after a second. Here that delivery's locks are taken by hand, step by step."""
+    import asyncio
+
+    import asyncpg
+
+    from dustmail_lite.store import NewEmail, Store
+
+    url = pgcluster.shared_server().create_db()
+
+    async def run() -> None:
+        async with Store(url) as store:
+            account = await store.ensure_account("gus")
+            first = await store.create_inbox(account.id, "first", "dustmail.test", 60_000)
+            second = await store.create_inbox(account.id, "second", "dustmail.test", 60_000)
+            for inbox in (first, second):
+                raw = f"Subject: to {inbox.address}\r\n\r\nbody\r\n".encode()
+                await store.deliver([inbox], NewEmail("s@e.test", "s", "body", "", len(raw), raw, {}))
+            delivery = await asyncpg.connect(url)
+            watcher = await asyncpg.connect(url)
+            try:
+                async with delivery.transaction():
+                    await delivery.execute("SELECT pk FROM inboxes WHERE pk = $1 FOR UPDATE", second.pk)
+                    purge = asyncio.create_task(store.purge(now=store.now() + 120_000))
+                    for _ in range(500):  # until the purge waits for the second inbox's lock
+                        waiting = await watcher.fetchval(
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                            " AND wait_event_type = 'Lock'"
+                        )
+                        if waiting:
+                            break
+                        await asyncio.sleep(0.01)
+                    assert waiting, "the purge never waited for the inbox the delivery holds"
+                    await delivery.execute(
+                        "UPDATE accounts SET stored_bytes = stored_bytes WHERE id = $1", account.id
+                    )
+                stats = await purge
+            finally:
+                await delivery.close()
+                await watcher.close()
+            assert stats.inboxes == 2 and stats.emails == 2
+            assert await store.account_storage(account.id) == 0
+
+    pgcluster.run_async(run())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from .engine import Engine
+from .engine import Connection, Engine
 from .rows import PurgeStats
 
 
@@ -35,6 +35,7 @@ class MaintenanceQueries(Engine):
                     break
                 pks = [r["pk"] for r in doomed]
                 marks = ",".join("?" * len(pks))
+                await self._lock_as_a_delivery_does(conn, pks, marks)
                 cursor = await conn.execute(
                     f"DELETE FROM emails WHERE seq IN (SELECT seq FROM emails WHERE inbox_pk IN ({marks})"
                     " LIMIT ?)",
@@ -61,3 +62,17 @@ class MaintenanceQueries(Engine):
                     break
                 await asyncio.sleep(0)
         return PurgeStats(inboxes, emails, batches)
+
+    async def _lock_as_a_delivery_does(self, conn: Connection, pks: list[int], marks: str) -> None:
+        """PostgreSQL: the inboxes' row locks (pk order), then their accounts' (id order), as a
+        delivery takes them. The deletes' triggers take the same locks in the order of the rows,
+        which could cross a delivery's to an inbox that expired while its mail was in flight,
+        and PostgreSQL would abort one of the two. (SQLite runs one write at a time.)"""
+        if self.dialect != "postgres":
+            return
+        await conn.execute(f"SELECT pk FROM inboxes WHERE pk IN ({marks}) ORDER BY pk FOR UPDATE", pks)
+        await conn.execute(
+            f"SELECT id FROM accounts WHERE id IN (SELECT account_id FROM inboxes WHERE pk IN ({marks}))"
+            " ORDER BY id FOR UPDATE",
+            pks,
+        )
