@@ -135,8 +135,38 @@ def _tidy(raw: str, mark: str = _BREAK) -> str:
         if char in raw:
             raw = raw.replace(char, "")
     # Most blocks are empty (a mark at each end of every cell): they are kept without a split.
-    lines = "\n".join([" ".join(block.split()) if block else "" for block in raw.split(mark)])
+    # A long block is collapsed a piece at a time (see _collapse_long).
+    lines = "\n".join(
+        [
+            (" ".join(block.split()) if len(block) <= _SPLIT_AT_MOST else _collapse_long(block))
+            if block
+            else ""
+            for block in raw.split(mark)
+        ]
+    )
     return _BLANK_LINES_RE.sub("\n\n", lines).strip()  # no line holds a "\n": only runs of blank ones
+
+
+# A block longer than this is collapsed a piece at a time: the list of a long block's words
+# takes ten times its size (133 MB for the 10 MB of words an HTML part may hold, read in full
+# when the mail has no text part). `\s` and `str.split()` take the same characters.
+_SPLIT_AT_MOST = 64 * 1024
+_SPACE_RE = re.compile(r"\s")
+
+
+def _collapse_long(block: str) -> str:
+    """`" ".join(block.split())`, with no more than _SPLIT_AT_MOST characters' words listed
+    at once: the block is cut at a space past each such stretch, so no word is cut."""
+    pieces = []
+    start = 0
+    while start < len(block):
+        space = _SPACE_RE.search(block, start + _SPLIT_AT_MOST)
+        end = space.start() if space else len(block)
+        piece = " ".join(block[start:end].split())
+        if piece:
+            pieces.append(piece)
+        start = end
+    return " ".join(pieces)
 
 
 # Runs of three or more newlines, spelt with two literal ones first: re then looks for "\n\n" with a
