@@ -17,7 +17,7 @@ from collections.abc import Callable
 import pytest
 from test_parse_workers import only_email, raw_of
 
-from dustmail_lite.mime import parse_message
+from dustmail_lite.mime import find_attachment, parse_message
 from dustmail_lite.mime_params import parse_params
 
 HEAD = b"From: Sender <sender@example.com>\r\nTo: someone@dustmail.test\r\nSubject: hostile\r\n"
@@ -82,6 +82,19 @@ def test_parse_message_is_linear_on_hostile_mime(name):
     # A floor of 2 ms keeps timer noise on tiny inputs from being read as growth.
     ratio = max(_fastest(lambda: parse_message(large)), 0.002) / max(
         _fastest(lambda: parse_message(small)), 0.002
+    )
+    assert ratio < 8, f"{name}: 4x the input took {ratio:.1f}x the time"
+
+
+@pytest.mark.parametrize("name", [name for name in HOSTILE if "open quote" in name])
+def test_an_attachment_download_parse_is_linear_on_hostile_parameters(name):
+    """An attachment whose place in the message was not recorded at ingest (a parse that timed
+    out, an empty part, any unknown id) is found by parsing the whole message again, in a
+    thread of the server and with no time budget: there the quadratic split took a minute."""
+    small, large = HOSTILE[name](N), HOSTILE[name](4 * N)
+    find_attachment(small, "2")
+    ratio = max(_fastest(lambda: find_attachment(large, "2")), 0.002) / max(
+        _fastest(lambda: find_attachment(small, "2")), 0.002
     )
     assert ratio < 8, f"{name}: 4x the input took {ratio:.1f}x the time"
 
