@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dustmail_lite.extraction import extract
 from dustmail_lite.extraction import html as html_module
@@ -49,6 +51,8 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "end tags lexbor ignores": lambda n: "<div></body>" * n,
     # formatting elements reopened after every block, each with its own attributes
     "formatting elements reopened": lambda n: "".join(f"<p><b id={i}><p>x" for i in range(n)),
+    # one tag, n distinct attributes (lexbor compares each name with those before it)
+    "many attributes on one tag": lambda n: "<a " + " ".join(f"x{i}" for i in range(n)) + ">text</a>",
 }
 # Past MAX_LEXBOR_TAGS "<" markup goes to the fallback tokenizer: n and 4n both above it, so a
 # ratio compares one engine with itself (inputs with a few tags stay with lexbor).
@@ -103,10 +107,62 @@ def test_formatting_elements_reopened_with_their_own_attributes_stay_linear_belo
 def test_a_few_formatting_elements_with_attributes_stay_with_lexbor():
     """The limit is on how many: a mail's usual <b style=...> and <font face=...> keep lexbor."""
     limit = html_module.MAX_FORMATTING_WITH_ATTRIBUTES
-    assert not html_module._many_formatting_tags("<b class=x>y</b>" * limit + "<b>" * 100)
-    assert html_module._many_formatting_tags("<b class=x>y</b>" * (limit + 1))
-    assert html_module._many_formatting_tags("<FONT\tface=Arial>y</FONT>" * (limit + 1))
-    assert not html_module._many_formatting_tags("<br class=x>" * 100 + "<bdi x>" * 100)
+    struggle = html_module._lexbor_would_struggle
+    assert not struggle("<b class=x>y</b>" * limit + "<b>" * 100)
+    assert struggle("<b class=x>y</b>" * (limit + 1))
+    assert struggle("<FONT\tface=Arial>y</FONT>" * (limit + 1))
+    assert not struggle("<br class=x>" * 100 + "<bdi x>" * 100 + "</b class=x>" * 100)
+    # Counted wherever a "<" and a letter start one, in a comment or an attribute value too.
+    assert struggle("<!--" + "<b x>" * (limit + 1) + "-->")
+
+
+def _attribute_count(tag: str) -> int:
+    """How many attributes the fallback tokenizer (as the HTML tokenizer) reads in a tag."""
+    position = html_module._TAG_NAME_RE.match(tag).end()
+    count = 0
+    while position < len(tag) and tag[position] != ">":
+        attribute = html_module._ATTRIBUTE_RE.match(tag, position)
+        if attribute.end() == position:
+            break
+        count += attribute.group(1) is not None
+        position = attribute.end()
+    return count
+
+
+def test_a_tag_with_many_attributes_goes_to_the_fallback_tokenizer():
+    """lexbor compares each attribute's name with those before it (40,000 distinct ones: 4.4 s)."""
+    limit = html_module.MAX_ATTRIBUTES_PER_TAG
+    for count in (limit - 1, limit):
+        for tag in (
+            "<a " + " ".join(f"x{i}" for i in range(count)) + ">",
+            "<td " + " ".join(f"x{i}='>'" for i in range(count)) + ">",  # ">" quoted: not the end
+            "<p/" + "/".join(f'x{i}="a b"' for i in range(count)) + "/>",
+            "</x " + " ".join(f"x{i}=1" for i in range(count)),  # an end tag, open at the end
+            "<div " + "".join(f'x{i}=""' for i in range(count)) + ">",  # no space after a quote
+        ):
+            assert _attribute_count(tag) == count, tag
+            markup = "<p>text</p>" + tag + "<p>more</p>"
+            assert html_module._lexbor_would_struggle(markup) == (count >= limit), (count, tag)
+    many = "<a href='https://x.example/' " + " ".join(f"x{i}" for i in range(4 * limit)) + ">Verify</a>"
+    document = html_module.parse_html(many)
+    assert document == html_module._parse_flat(many)
+    assert [(a.href, a.text) for a in document.anchors] == [("https://x.example/", "Verify")]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "x", "=", '"', "'", ">", " ", "\t", "/", "<", "b", "==", "<b ", "> "]),
+        max_size=40,
+    ).map("".join)
+)
+def test_the_attribute_count_of_one_tag_is_read_as_the_tokenizer_reads_it(rest):
+    """Below or at the limit, by the fallback tokenizer's own reading of the tag."""
+    tag = "<div " + " ".join(f"x{i}" for i in range(html_module.MAX_ATTRIBUTES_PER_TAG - 3)) + " " + rest
+    end = html_module._read_attributes(tag, len("<div"))[1]
+    first = tag if end < 0 else tag[:end]  # the tag alone, to its ">" or open to the end
+    expected = _attribute_count(first) >= html_module.MAX_ATTRIBUTES_PER_TAG
+    assert html_module._lexbor_would_struggle(first) == expected, first
 
 
 def test_the_fallback_tokenizer_reads_what_the_extractor_needs():

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import unescape
-from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -45,16 +44,37 @@ MAX_ANCHORS = 1000
 #   times: 224 ms) the work grows with their square. With more than
 #   MAX_FORMATTING_WITH_ATTRIBUTES of them the flat tokenizer reads the markup; at most that many
 #   and 36 alike, reopened at each of 8,000 tags, took 48 ms.
+# - Attributes: lexbor compares each attribute's name with those before it in the tag (40,000
+#   distinct ones: 4.4 s, 16,000: 0.3 s). A tag with MAX_ATTRIBUTES_PER_TAG of them or more, and
+#   the flat tokenizer (which keeps 256 per tag) reads the markup.
 # - Size: lexbor holds the GIL while it parses (10 MB: ~0.1 s), which would stall the event loop
 #   even from a worker thread; past MAX_LEXBOR the pure-Python tokenizer, which lets it run, is used.
 MAX_LEXBOR = 1024 * 1024
 MAX_LEXBOR_TAGS = 8000
 MAX_FORMATTING_WITH_ATTRIBUTES = 32
+MAX_ATTRIBUTES_PER_TAG = 64
 _FORMATTING_TAGS = ("b", "big", "code", "em", "font", "i", "s", "small", "strike", "strong", "tt", "u")
 # The start of such a tag with an attribute (its name then a space or "/"), in any case. The class
 # first turns away most "<" at once (a quarter less work on a 100 KB mail).
-_FORMATTING_WITH_ATTRIBUTES_RE = re.compile(
-    f"<(?={first_letters(_FORMATTING_TAGS)})" + caseless_trie(_FORMATTING_TAGS, word_end=r"[\t\n\f\r /]")
+_FORMATTING_WITH_ATTRIBUTES = f"<(?={first_letters(_FORMATTING_TAGS)})" + caseless_trie(
+    _FORMATTING_TAGS, word_end=r"[\t\n\f\r /]"
+)
+# A start or end tag as the tokenizer reads it (each attribute a name, then "=" and a value; an
+# open quote runs to the end), to its ">" or the end of the input, if it has fewer than
+# MAX_ATTRIBUTES_PER_TAG attributes. Possessive throughout: each character is read once.
+_TAG_WITH_FEW_ATTRIBUTES = (
+    r"</?[a-zA-Z][^\t\n\r\f />]*+"
+    r"""(?:[\t\n\r\f /]*+[^\t\n\r\f />][^\t\n\r\f />=]*+(?:[\t\n\r\f ]*+=[\t\n\r\f ]*+"""
+    r"""(?:"[^"]*+"?|'[^']*+'?|[^\t\n\r\f >]*+))?+)"""
+    f"{{0,{MAX_ATTRIBUTES_PER_TAG - 1}}}+"
+    r"[\t\n\r\f /]*+(?:>|\Z)"
+)
+_TAG_WITH_FEW_ATTRIBUTES_RE = re.compile(_TAG_WITH_FEW_ATTRIBUTES)
+# Text and tags up to the first formatting start tag with attributes or tag with too many (every
+# "<" that starts no tag is text). Every "<" followed by a letter is read as a tag, also in a
+# comment or a script: more tags than lexbor sees, never fewer.
+_CALM_MARKUP_RE = re.compile(
+    rf"(?:[^<]*+(?:(?!{_FORMATTING_WITH_ATTRIBUTES}){_TAG_WITH_FEW_ATTRIBUTES}|<(?!/?[a-zA-Z])))*+[^<]*+"
 )
 
 
@@ -74,7 +94,7 @@ class HtmlDocument:
 
 
 def parse_html(markup: str) -> HtmlDocument:
-    if len(markup) > MAX_LEXBOR or markup.count("<") > MAX_LEXBOR_TAGS or _many_formatting_tags(markup):
+    if len(markup) > MAX_LEXBOR or markup.count("<") > MAX_LEXBOR_TAGS or _lexbor_would_struggle(markup):
         return _parse_flat(markup)
     mark = _BREAK if _ASCII_BREAK in markup or _BEL_REFERENCE_RE.search(markup) else _ASCII_BREAK
     marked = _BLOCK_TAG_RE.sub(mark + "<", markup)
@@ -179,9 +199,21 @@ def html_to_text(markup: str) -> str:
     return parse_html(markup).text
 
 
-def _many_formatting_tags(markup: str) -> bool:
-    found = _FORMATTING_WITH_ATTRIBUTES_RE.finditer(markup)
-    return next(islice(found, MAX_FORMATTING_WITH_ATTRIBUTES, None), None) is not None
+def _lexbor_would_struggle(markup: str) -> bool:
+    """Whether a tag has MAX_ATTRIBUTES_PER_TAG attributes or more, or more than
+    MAX_FORMATTING_WITH_ATTRIBUTES formatting start tags have attributes: one pass over the tags."""
+    position, end, formatting = 0, len(markup), 0
+    while True:
+        calm = _CALM_MARKUP_RE.match(markup, position)
+        assert calm is not None  # every part of the pattern is optional
+        if calm.end() == end:
+            return False
+        # A formatting start tag with attributes (counted, then passed), or a tag with too many.
+        tag = _TAG_WITH_FEW_ATTRIBUTES_RE.match(markup, calm.end())
+        formatting += 1
+        if tag is None or formatting > MAX_FORMATTING_WITH_ATTRIBUTES:
+            return True
+        position = tag.end()
 
 
 class _FlatScanner:
