@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from helpers import REQUIRE_ALL, require_tool
 
@@ -39,16 +40,19 @@ def browser():
 
 @pytest.fixture(scope="session")
 def axe_source() -> str:
-    if not AXE_JS.exists():
-        npm = require_tool("npm", "Debian packages nodejs and npm; .ci/run installs them")
-        result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=AXE_DIR, capture_output=True,
-                                text=True, timeout=300, check=False)
-        if result.returncode != 0 or not AXE_JS.exists():
-            message = f"npm ci in {AXE_DIR} failed: {result.stderr[-2000:]}"
-            if REQUIRE_ALL:
-                pytest.fail(message)
-            pytest.skip(message)
-    return AXE_JS.read_text()
+    # Under pytest-xdist every worker has its own session: the lock lets one of them run
+    # `npm ci` (which empties node_modules first) while the others wait, then find axe there.
+    with FileLock(AXE_DIR / ".npm-ci.lock"):
+        if not AXE_JS.exists():
+            npm = require_tool("npm", "Debian packages nodejs and npm; .ci/run installs them")
+            result = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=AXE_DIR, capture_output=True,
+                                    text=True, timeout=300, check=False)
+            if result.returncode != 0 or not AXE_JS.exists():
+                message = f"npm ci in {AXE_DIR} failed: {result.stderr[-2000:]}"
+                if REQUIRE_ALL:
+                    pytest.fail(message)
+                pytest.skip(message)
+        return AXE_JS.read_text()
 
 
 def new_page(browser, live, color_scheme="light", viewport=None, **options):
