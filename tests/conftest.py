@@ -80,8 +80,16 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["DUSTMAIL_FUZZ_EXAMPLES"] = str(examples)
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
+@pytest.hookimpl(trylast=True)  # after the session's fixtures (servers on it) are torn down
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Here, not in pytest_unconfigure: a pytest-xdist worker reports itself finished after
+    # this hook, and the controller then interrupts it within 5 s, which could cut a stop or
+    # the removal of the cluster's directory short, leaving PostgreSQL running.
     pgcluster.stop_shared_server()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    pgcluster.stop_shared_server()  # when the session never started (a usage error)
 
 
 @pytest.fixture
