@@ -1,7 +1,8 @@
 """The container image, built with podman and runc and run as an operator would.
 
 The podman tests carry the `container` marker and run only with `--container` (`.ci/run`
-runs them in a pytest invocation of their own); the first run on a machine also makes the
+runs them in a pytest invocation of their own, in one process: `-n 0 --container -m container
+-s`, since they build and run one image tag); the first run on a machine also makes the
 debootstrap base image (see tests/containers.py). Figures the tests measure are printed.
 """
 
