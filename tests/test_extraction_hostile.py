@@ -1,8 +1,8 @@
 """Hostile HTML through `extract` in process: the time grows linearly with the input.
 
 No absolute timings (the machine is shared): each input is measured at n and at 4n, in CPU time
-of this process (which other jobs inflate far less than the wall clock), the fastest of five
-runs each, and 4n must cost less than 8x n. Linear work gives ~4x; the quadratic
+of the calling thread (tests/cpu_growth.py), the fastest of five runs each, and 4n must cost
+less than 8x n. Linear work gives ~4x; the quadratic
 tokenizer these replace gave ~16x (60 KB of unclosed "<a " took 144 s). Each input goes through
 `extract` (whichever engine it routes to) and through the fallback tokenizer directly, so both
 paths are covered whatever the routing thresholds.
@@ -10,10 +10,10 @@ paths are covered whatever the routing thresholds.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
+from cpu_growth import growth
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -59,23 +59,8 @@ HOSTILE: dict[str, Callable[[int], str]] = {
 N = html_module.MAX_LEXBOR_TAGS + 1
 
 
-def _fastest(fn: Callable[[], object]) -> float:
-    # CPU time of this thread only (extraction runs in the caller's thread): neither a test
-    # running beside it in another xdist worker nor a thread an earlier test left in this
-    # worker (a server shutting down) is counted, as wall or process time would count them.
-    best = float("inf")
-    for _ in range(5):
-        start = time.thread_time()
-        fn()
-        best = min(best, time.thread_time() - start)
-    return best
-
-
 def _growth(parse: Callable[[str], object], make: Callable[[int], str]) -> float:
-    small, large = make(N), make(4 * N)
-    parse(small)  # warm-up: regex compilation, imports
-    # A floor of 2 ms keeps timer noise on tiny inputs from being read as growth.
-    return max(_fastest(lambda: parse(large)), 0.002) / max(_fastest(lambda: parse(small)), 0.002)
+    return growth(parse, make(N), make(4 * N))
 
 
 @pytest.mark.parametrize("name", list(HOSTILE))
@@ -100,10 +85,7 @@ def test_formatting_elements_reopened_with_their_own_attributes_stay_linear_belo
 
     small, large = make(300), make(1200)
     assert large.count("<") < html_module.MAX_LEXBOR_TAGS / 2  # far below, whatever the tag limit
-    extract("subject", "", small)
-    ratio = max(_fastest(lambda: extract("subject", "", large)), 0.002) / max(
-        _fastest(lambda: extract("subject", "", small)), 0.002
-    )
+    ratio = growth(lambda markup: extract("subject", "", markup), small, large)
     assert ratio < 8, f"4x the input took {ratio:.1f}x the time"
 
 
