@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import email.message
+import inspect
 import random
 from collections.abc import Callable
 
@@ -124,6 +125,9 @@ def test_the_linear_parameter_splitter_returns_what_the_standard_library_did():
         return plist
 
     assert email.message._parseparam is parse_params  # installed by importing dustmail_lite.mime
+    # The email package still reads parameters through the module's `_parseparam` (looked up
+    # at each call, so the replacement is the one used): an upgrade that changes this fails here.
+    assert "_parseparam(" in inspect.getsource(email.message.Message._get_params_preserve)
     randomness = random.Random(2231)
     for _ in range(20_000):
         value = "".join(randomness.choice(';"\\= aB\t') for _ in range(randomness.randint(0, 16)))
