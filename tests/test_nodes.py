@@ -519,3 +519,56 @@ def test_a_purge_takes_its_locks_in_a_deliverys_order_and_never_deadlocks_with_o
             assert await store.account_storage(account.id) == 0
 
     pgcluster.run_async(run())
+
+
+def test_a_purge_never_deadlocks_with_an_email_being_deleted():
+    """`delete_email` must take its locks in a delivery's order too. Its DELETE locked the
+    email's row, then (its triggers) the inbox: the purge, holding the inbox of one that
+    expired at that moment and then deleting that row, waited for the delete, which waited
+    for it, and PostgreSQL aborted one of the two. Here the account's lock is held by hand
+    until both wait, so the purge holds the inbox before the delete starts."""
+    import asyncio
+
+    import asyncpg
+
+    from dustmail_lite.store import NewEmail, Store
+
+    url = pgcluster.shared_server().create_db()
+
+    async def run() -> None:
+        async with Store(url) as store:
+            account = await store.ensure_account("gus")
+            inbox = await store.create_inbox(account.id, "first", "dustmail.test", 60_000)
+            raw = f"Subject: to {inbox.address}\r\n\r\nbody\r\n".encode()
+            await store.deliver([inbox], NewEmail("s@e.test", "s", "body", "", len(raw), raw, {}))
+            [email] = await store.page_emails(inbox)
+            holder = await asyncpg.connect(url)
+            watcher = await asyncpg.connect(url)
+
+            async def waiting_for_locks(count: int) -> None:
+                for _ in range(500):
+                    waiting = await watcher.fetchval(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock'"
+                    )
+                    if waiting >= count:
+                        return
+                    await asyncio.sleep(0.01)
+                raise AssertionError(f"{waiting} sessions wait for a lock, not {count}")
+
+            try:
+                async with holder.transaction():
+                    await holder.execute("SELECT id FROM accounts WHERE id = $1 FOR UPDATE", account.id)
+                    purge = asyncio.create_task(store.purge(now=store.now() + 120_000))
+                    await waiting_for_locks(1)  # the purge holds the inbox, waits for the account
+                    delete = asyncio.create_task(store.delete_email(inbox, email.id))
+                    await waiting_for_locks(2)  # the delete waits too
+                stats = await purge
+                await delete
+            finally:
+                await holder.close()
+                await watcher.close()
+            assert stats.inboxes == 1
+            assert await store.account_storage(account.id) == 0
+
+    pgcluster.run_async(run())
