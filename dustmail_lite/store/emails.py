@@ -327,6 +327,9 @@ class EmailQueries(QuotaQueries):
 
     async def delete_email(self, inbox: Inbox, email_id: str) -> bool:
         async with self._transaction() as conn:
+            # The inbox before the email's row, as a delivery and the purge take them: the
+            # DELETE alone locks the row, then its triggers the inbox (a lock cycle).
+            await self._lock_inboxes(conn, [inbox.pk])
             cursor = await conn.execute(
                 "DELETE FROM emails WHERE id = ? AND inbox_pk = ?", (email_id, inbox.pk)
             )
