@@ -59,13 +59,15 @@ _FORMATTING_TAGS = ("b", "big", "code", "em", "font", "i", "s", "small", "strike
 _FORMATTING_WITH_ATTRIBUTES = f"<(?={first_letters(_FORMATTING_TAGS)})" + caseless_trie(
     _FORMATTING_TAGS, word_end=r"[\t\n\f\r /]"
 )
-# A start or end tag as the tokenizer reads it (each attribute a name, then "=" and a value; an
-# open quote runs to the end), to its ">" or the end of the input, if it has fewer than
-# MAX_ATTRIBUTES_PER_TAG attributes. Possessive throughout: each character is read once.
+# A start or end tag as the tokenizer reads it (each attribute a name, then "=" and a value), to
+# its ">" or the end of the input, if it has fewer than MAX_ATTRIBUTES_PER_TAG attributes and
+# no quoted value holding a "<" or ">" or left open. Such a value, read here in a comment or a
+# script where lexbor sees none, would run past the comment's end over a tag lexbor reads:
+# no match, and the flat tokenizer reads the markup. Possessive: each character read once.
 _TAG_WITH_FEW_ATTRIBUTES = (
     r"</?[a-zA-Z][^\t\n\r\f />]*+"
     r"""(?:[\t\n\r\f /]*+[^\t\n\r\f />][^\t\n\r\f />=]*+(?:[\t\n\r\f ]*+=[\t\n\r\f ]*+"""
-    r"""(?:"[^"]*+"?|'[^']*+'?|[^\t\n\r\f >]*+))?+)"""
+    r"""(?:"[^"<>]*+"|'[^'<>]*+'|(?!["'])[^\t\n\r\f >]*+)|(?![\t\n\r\f ]*+=)))"""
     f"{{0,{MAX_ATTRIBUTES_PER_TAG - 1}}}+"
     r"[\t\n\r\f /]*+(?:>|\Z)"
 )
