@@ -163,3 +163,13 @@ def test_hostile_mime_over_smtp_is_parsed_within_the_budget(make_harness, name):
     if "punycode" in name:
         assert email["codes"] == ["482913"] and email["text"].startswith("Your verification code is 482913")
     assert raw_of(harness, key, inbox["id"], email["id"]) == raw
+
+
+def test_a_part_in_a_charset_whose_codec_refuses_replace_is_read_as_an_unknown_one():
+    """The idna codec supports no "replace" error handling: it raised, and the part's text
+    (and its code) was lost as "part_unreadable"."""
+    parsed = parse_message(HEAD + b"Content-Type: text/plain; charset=idna\r\n\r\nYour code is 482913\r\n")
+    assert parsed.text == "Your code is 482913\n" and parsed.details["codes"] == ["482913"]
+    assert "parse_error" not in parsed.details
+    word = parse_message(HEAD.replace(b"hostile", b"=?idna?q?abc-def?=") + b"\r\nx")
+    assert word.subject == "abc-def"
