@@ -151,6 +151,8 @@ def _decode_charset(data: bytes, charset: str) -> str:
         return data.decode(codec, "replace")
     except LookupError:  # a codec that is not a text encoding (zlib, base64...)
         return utf8_or_latin1(data)
+    except UnicodeError:  # one that supports no "replace" (idna)
+        return utf8_or_latin1(data)
 
 
 def decode_encoded_words(text: str) -> str:
