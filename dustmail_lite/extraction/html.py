@@ -12,7 +12,7 @@ from html import unescape
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .caseless import caseless_trie, first_letters
+from .caseless import caseless, caseless_trie, first_letters
 
 # fmt: off
 BLOCK_TAGS = (
@@ -49,8 +49,12 @@ MAX_ANCHORS = 1000
 #   the flat tokenizer (which keeps 256 per tag) reads the markup.
 # - Size: lexbor holds the GIL while it parses (10 MB: ~0.1 s), which would stall the event loop
 #   even from a worker thread; past MAX_LEXBOR the pure-Python tokenizer, which lets it run, is used.
+# - Options: lexbor's work on the <option>s of one <select> grows with their square (7,990: 230 ms,
+#   2,000: 12 ms); past MAX_OPTIONS "<option" in the markup the flat tokenizer reads it.
 MAX_LEXBOR = 1024 * 1024
 MAX_LEXBOR_TAGS = 8000
+MAX_OPTIONS = 2000
+_OPTION_TAG_RE = re.compile("<" + caseless("option"))
 MAX_FORMATTING_WITH_ATTRIBUTES = 32
 MAX_ATTRIBUTES_PER_TAG = 64
 _FORMATTING_TAGS = ("b", "big", "code", "em", "font", "i", "s", "small", "strike", "strong", "tt", "u")
@@ -96,7 +100,7 @@ class HtmlDocument:
 
 
 def parse_html(markup: str) -> HtmlDocument:
-    if len(markup) > MAX_LEXBOR or markup.count("<") > MAX_LEXBOR_TAGS or _lexbor_would_struggle(markup):
+    if len(markup) > MAX_LEXBOR or _too_many_tags(markup) or _lexbor_would_struggle(markup):
         return _parse_flat(markup)
     mark = _BREAK if _ASCII_BREAK in markup or _BEL_REFERENCE_RE.search(markup) else _ASCII_BREAK
     marked = _BLOCK_TAG_RE.sub(mark + "<", markup)
@@ -199,6 +203,14 @@ _BLANK_LINES_RE = re.compile("\n\n\n+")
 
 def html_to_text(markup: str) -> str:
     return parse_html(markup).text
+
+
+def _too_many_tags(markup: str) -> bool:
+    """More than MAX_LEXBOR_TAGS "<", or more than MAX_OPTIONS of them starting an <option>."""
+    tags = markup.count("<")
+    if tags > MAX_LEXBOR_TAGS:
+        return True
+    return tags > MAX_OPTIONS and len(_OPTION_TAG_RE.findall(markup)) > MAX_OPTIONS
 
 
 def _lexbor_would_struggle(markup: str) -> bool:
