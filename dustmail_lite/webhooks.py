@@ -80,9 +80,9 @@ _REFUSED_V6 = tuple(
 # Prefixes whose last 32 bits are an IPv4 address: NAT64 well-known (RFC 6052), SIIT
 # ::ffff:0:a.b.c.d (RFC 2765) and IPv4-compatible ::a.b.c.d (RFC 4291, deprecated).
 _IPV4_IN_LOW_BITS = tuple(ipaddress.IPv6Network(net) for net in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96"))
-# ISATAP (RFC 5214): under any prefix, an interface identifier 0:5efe or 200:5efe (the
-# universal/local bit set) followed by the IPv4 address of the tunnel's end.
-_ISATAP_MARKS = (bytes.fromhex("00005efe"), bytes.fromhex("02005efe"))
+# ISATAP (RFC 5214): under any prefix, an interface identifier 0:5efe followed by the IPv4
+# address of the tunnel's end, with any of the universal/local and group bits set (200:5efe...).
+_ISATAP_MARKS = tuple(bytes((bits, 0, 0x5E, 0xFE)) for bits in (0x00, 0x01, 0x02, 0x03))
 
 
 def _is_public_v4(ip: ipaddress.IPv4Address) -> bool:

@@ -216,6 +216,7 @@ HIDDEN_PRIVATE_TARGETS = (
     "http://192.0.0.8/",  # IETF protocol assignments
     "http://[2a00:1450::5efe:7f00:1]/",  # ISATAP of 127.0.0.1 under a global prefix
     "http://[2600:1f18::200:5efe:a00:1]/",  # ISATAP, universal bit set, of 10.0.0.1
+    "http://[2600:1f18::300:5efe:a9fe:a9fe]/",  # ISATAP, universal and group bits, of 169.254.169.254
 )
 
 

@@ -73,6 +73,6 @@ class MaintenanceQueries(Engine):
         await conn.execute(f"SELECT pk FROM inboxes WHERE pk IN ({marks}) ORDER BY pk FOR UPDATE", pks)
         await conn.execute(
             f"SELECT id FROM accounts WHERE id IN (SELECT account_id FROM inboxes WHERE pk IN ({marks}))"
-            " ORDER BY id FOR UPDATE",
+            " ORDER BY id FOR NO KEY UPDATE",  # the triggers' lock: foreign-key checks still pass
             pks,
         )
