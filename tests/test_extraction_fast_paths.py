@@ -8,6 +8,7 @@ import json
 import random
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -358,6 +359,20 @@ def _plain_word_hits(words: WordList, lowered: str) -> list[tuple[int, int, str]
     return hits
 
 
+def _words_and_junk(
+    rng: random.Random, vocabulary: list[str], word_chance: float, junk: Callable[[], str]
+) -> str:
+    """One to twelve pieces: a word of the list (cut short three times in ten), else `junk()`."""
+    parts = []
+    for _ in range(rng.randint(1, 12)):
+        if rng.random() < word_chance:
+            word = rng.choice(vocabulary)
+            parts.append(word[: rng.randint(1, len(word))] if rng.random() < 0.3 else word)
+        else:
+            parts.append(junk())
+    return "".join(parts)
+
+
 def test_word_lists_found_from_word_starts_give_the_hits_of_the_plain_scan():
     lists = [_CUES, _VERIFY_WORDS, _UNSUBSCRIBE_WORDS, _PROMO, _NON_LOGIN, _DECOY_LABELS]
     # Words cut short, glued to letters and marks, in scripts with and without spaces: a word
@@ -369,14 +384,7 @@ def test_word_lists_found_from_word_starts_give_the_hits_of_the_plain_scan():
     for _ in range(12_000):
         words = rng.choice(lists)
         vocabulary = list(words.exact) + [stem for stem, _ in words.stems]
-        parts = []
-        for _ in range(rng.randint(1, 12)):
-            if rng.random() < 0.45:
-                word = rng.choice(vocabulary)
-                parts.append(word[: rng.randint(1, len(word))] if rng.random() < 0.3 else word)
-            else:
-                parts.append(rng.choice(junk))
-        lowered = "".join(parts).lower()
+        lowered = _words_and_junk(rng, vocabulary, 0.45, lambda: rng.choice(junk)).lower()
         assert list(words.finditer(lowered)) == _plain_word_hits(words, lowered), lowered
         fast += (
             words._word_starts is not None and words._word_starts.finditer(lowered, words.regex) is not None
@@ -394,14 +402,9 @@ def test_word_lists_on_ascii_text_give_the_hits_of_the_plain_scan():
     for _ in range(8_000):
         words = rng.choice(lists)
         vocabulary = [w for w in [*words.exact, *(stem for stem, _ in words.stems)] if w.isascii()]
-        parts = []
-        for _ in range(rng.randint(1, 12)):
-            if rng.random() < 0.5:
-                word = rng.choice(vocabulary)
-                parts.append(word[: rng.randint(1, len(word))] if rng.random() < 0.3 else word)
-            else:
-                parts.append("".join(rng.choices(ascii_chars, k=rng.randint(1, 3))))
-        text = "".join(parts)
+        text = _words_and_junk(
+            rng, vocabulary, 0.5, lambda: "".join(rng.choices(ascii_chars, k=rng.randint(1, 3)))
+        )
         assert text.isascii()
         assert list(words.finditer(text)) == _plain_word_hits(words, text), text
         fast += words._word_starts is not None and words._word_starts.finditer(text, words.regex) is not None

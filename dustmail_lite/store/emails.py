@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from .delivery import Delivery
@@ -192,17 +192,6 @@ class EmailQueries(QuotaQueries):
             dataclasses.replace(e, truncated=bool(e.truncated), tls=bool(e.tls))
             for e in map_rows(Email, rows, skip=("details",))
         ]
-
-    async def _lock_inboxes(self, conn: Connection, inbox_pks: Iterable[int]) -> None:
-        """PostgreSQL: take the inboxes' row locks (in pk order) before the accounts'. The
-        triggers of a deleted email lock its inbox, then its account; a delivery taking the
-        account first would deadlock with it. (SQLite runs one write at a time.)"""
-        if self.dialect != "postgres":
-            return
-        pks = sorted(inbox_pks)
-        await conn.execute(
-            f"SELECT pk FROM inboxes WHERE pk IN ({','.join('?' * len(pks))}) ORDER BY pk FOR UPDATE", pks
-        )
 
     @staticmethod
     async def _number_events(

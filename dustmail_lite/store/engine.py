@@ -120,6 +120,18 @@ class Engine:
         async with self._transaction() as conn:
             return await body(conn)
 
+    async def _lock_inboxes(self, conn: Connection, inbox_pks: Iterable[int]) -> None:
+        """PostgreSQL: take the inboxes' row locks (in pk order) before the accounts'. The
+        triggers of a deleted email lock its inbox, then its account; a writer taking the
+        account first would deadlock with it. Deliveries, deleting an email and the purge take
+        them here. (SQLite runs one write at a time.)"""
+        if self.dialect != "postgres":
+            return
+        pks = sorted(inbox_pks)
+        await conn.execute(
+            f"SELECT pk FROM inboxes WHERE pk IN ({','.join('?' * len(pks))}) ORDER BY pk FOR UPDATE", pks
+        )
+
     async def _announce(self, conn: Connection, email_ids: list[str]) -> None:
         """Called in the transaction that stores new emails: a multi-node engine tells the
         other nodes here (so they hear of it exactly when it commits)."""

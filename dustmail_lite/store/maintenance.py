@@ -70,7 +70,7 @@ class MaintenanceQueries(Engine):
         and PostgreSQL would abort one of the two. (SQLite runs one write at a time.)"""
         if self.dialect != "postgres":
             return
-        await conn.execute(f"SELECT pk FROM inboxes WHERE pk IN ({marks}) ORDER BY pk FOR UPDATE", pks)
+        await self._lock_inboxes(conn, pks)
         await conn.execute(
             f"SELECT id FROM accounts WHERE id IN (SELECT account_id FROM inboxes WHERE pk IN ({marks}))"
             " ORDER BY id FOR NO KEY UPDATE",  # the triggers' lock: foreign-key checks still pass
